@@ -1,0 +1,44 @@
+"""Analyzers turn pixels into facts, once per photo. They never judge and never raise for a bad photo."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from ..imageio import LoadedImage
+from ..model import ImageFacts
+from .face_measures import measure_face
+from .faces import FaceDetector
+from .lighting import analyze_lighting
+from .quality import analyze_basic
+
+# bump when a measurement changes meaning: cached facts of another version are measured again
+ANALYZER_VERSION = "1"
+
+__all__ = ["ANALYZER_VERSION", "FaceDetector", "analyze", "failed_facts"]
+
+
+def failed_facts(path: str, content_hash: str, reason: str) -> ImageFacts:
+    return ImageFacts(path=path, content_hash=content_hash, analyzer_version=ANALYZER_VERSION, error=reason)
+
+
+def analyze(img: LoadedImage, detector: FaceDetector | None) -> ImageFacts:
+    """All facts of one decoded photo. Faces are only looked for when a detector is given."""
+    gray = cv2.cvtColor(img.rgb, cv2.COLOR_RGB2GRAY)
+    h, w = gray.shape
+    f = min(1.0, 256 / max(h, w))
+    small = img.rgb if f >= 1 else cv2.resize(img.rgb, (max(1, int(w * f)), max(1, int(h * f))), interpolation=cv2.INTER_AREA)
+    basic = analyze_basic(img, gray)
+    lighting = analyze_lighting(img, np.ascontiguousarray(small))
+    faces = None
+    if detector is not None:
+        faces = tuple(measure_face(raw, img.rgb, img.scale) for raw in detector.detect(img.rgb))
+    return ImageFacts(
+        path=img.name,
+        content_hash=img.content_hash,
+        analyzer_version=ANALYZER_VERSION,
+        basic=basic,
+        faces=faces,
+        lighting=lighting,
+        notes=tuple(img.notes),
+    )

@@ -1,0 +1,290 @@
+"""Finding faces: MediaPipe Face Landmarker, tiled for small faces, with a profile-cascade fallback.
+
+The landmarker's short-range detector misses faces below about a tenth of the image's longer side and
+most true profile views. So: one full-frame pass; tiles when no face or only small faces were found;
+and when still nothing, OpenCV's profile cascade (plain and mirrored), whose hits get a landmarker pass
+on an enlarged crop — a profile that fills the crop is often read after all.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import math
+import os
+import sys
+import weakref
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from ..errors import ModelError
+
+BUNDLED_MODEL = Path(__file__).resolve().parent.parent / "models" / "face_landmarker.task"
+BUNDLED_MODEL_SHA256 = "64184e229b263107bc2b804c6625db1341ff2bb731874b0bcc2fe6544e0bc9ff"
+MODEL_ENV = "PHOTOCHECK_FACE_MODEL"
+
+# the landmarker sees a downscaled frame anyway (its detector runs at 128 px); more pixels only cost time
+_DETECT_LONG_SIDE = 1280
+# gamma 0.5 lookup table: brightens shadows ~4x, keeps highlights
+_SHADOW_LIFT = (np.linspace(0.0, 1.0, 256) ** 0.5 * 255.0 + 0.5).astype(np.uint8)
+
+
+@dataclass
+class RawFace:
+    """A detection in analysis-image pixels, before measurements."""
+
+    detector: str
+    box: tuple[float, float, float, float]  # x, y, w, h
+    landmarks: np.ndarray | None  # (478, 3): x, y in analysis pixels, z relative
+    blendshapes: dict[str, float]
+    yaw: float | None
+    pitch: float | None
+    roll: float | None
+    profile_side: str | None = None  # "left"/"right" for cascade-only profile faces
+
+
+@dataclass(frozen=True)
+class DetectorOptions:
+    max_faces: int = 8
+    min_detection_confidence: float = 0.5
+    tile_when_largest_face_below: float = 0.2  # share of the shorter image side
+    tile_overlap: float = 0.2
+    profile_min_size: float = 0.08  # share of the shorter image side
+    profile_min_neighbors: int = 4
+    profile_scale_step: float = 1.05
+
+
+def resolve_model_path(explicit: str | os.PathLike[str] | None = None) -> Path:
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get(MODEL_ENV)
+    if env:
+        return Path(env)
+    return BUNDLED_MODEL
+
+
+def read_model(path: Path) -> bytes:
+    """The model's bytes; the bundled model must match its published SHA-256."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ModelError(f"face model not found: {path}") from None
+    except OSError as e:
+        raise ModelError(f"face model cannot be read: {path}: {e.strerror or e}") from None
+    if path.resolve() == BUNDLED_MODEL:
+        digest = hashlib.sha256(data).hexdigest()
+        if digest != BUNDLED_MODEL_SHA256:
+            raise ModelError(
+                f"bundled face model {path} is damaged: sha256 {digest[:16]}… does not match "
+                f"{BUNDLED_MODEL_SHA256[:16]}… — reinstall photocheck"
+            )
+    return data
+
+
+def rotation_to_ypr(matrix: np.ndarray) -> tuple[float, float, float]:
+    """Yaw, pitch, roll in degrees from the landmarker's face transformation matrix.
+
+    Signs (checked on the labelled corpus): yaw > 0 = subject turned to their own left (nose toward
+    the image's right), pitch > 0 = chin up, roll > 0 = head tilted toward the image's left... see tests.
+    """
+    r = np.asarray(matrix, dtype=np.float64)[:3, :3]
+    sy = math.hypot(r[0, 0], r[1, 0])
+    pitch = math.degrees(math.atan2(r[2, 1], r[2, 2]))
+    yaw = math.degrees(math.atan2(-r[2, 0], sy))
+    roll = math.degrees(math.atan2(r[1, 0], r[0, 0]))
+    return yaw, pitch, roll
+
+
+def _resize_long(img: np.ndarray, long_side: int) -> tuple[np.ndarray, float]:
+    h, w = img.shape[:2]
+    f = min(1.0, long_side / max(h, w))
+    if f >= 1.0:
+        return img, 1.0
+    out = cv2.resize(img, (max(1, round(w * f)), max(1, round(h * f))), interpolation=cv2.INTER_AREA)
+    return out, f
+
+
+def _iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:
+    ax2, ay2, bx2, by2 = a[0] + a[2], a[1] + a[3], b[0] + b[2], b[1] + b[3]
+    iw = max(0.0, min(ax2, bx2) - max(a[0], b[0]))
+    ih = max(0.0, min(ay2, by2) - max(a[1], b[1]))
+    inter = iw * ih
+    union = a[2] * a[3] + b[2] * b[3] - inter
+    return inter / union if union > 0 else 0.0
+
+
+def _overlap_small(a: tuple[float, ...], b: tuple[float, ...]) -> float:
+    """Intersection over the smaller box: a tile's cut face inside a whole face counts as the same face."""
+    ax2, ay2, bx2, by2 = a[0] + a[2], a[1] + a[3], b[0] + b[2], b[1] + b[3]
+    iw = max(0.0, min(ax2, bx2) - max(a[0], b[0]))
+    ih = max(0.0, min(ay2, by2) - max(a[1], b[1]))
+    small = min(a[2] * a[3], b[2] * b[3])
+    return iw * ih / small if small > 0 else 0.0
+
+
+@contextlib.contextmanager
+def _native_stderr_silenced() -> Iterator[None]:
+    """MediaPipe's C++ start-up logs (TFLite delegate, feedback manager) go to fd 2; users need none of it."""
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):  # no real stderr (embedded interpreters): nothing to silence
+        yield
+        return
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        os.close(devnull)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def _close_quietly(landmarker: object) -> None:
+    """Close a landmarker; at interpreter exit MediaPipe's dispatcher may already be gone (upstream bug)."""
+    try:
+        landmarker.close()  # type: ignore[attr-defined]
+    except Exception:
+        landmarker._handle = None  # type: ignore[attr-defined]  # keeps its __del__ from retrying
+
+
+class FaceDetector:
+    """Loads the models once; `detect` is safe to call for many images (not from several threads at once)."""
+
+    def __init__(self, model_path: str | os.PathLike[str] | None = None, options: DetectorOptions | None = None):
+        self.options = options or DetectorOptions()
+        self.model_path = resolve_model_path(model_path)
+        data = read_model(self.model_path)
+        try:
+            from mediapipe.tasks.python import BaseOptions, vision
+
+            opts = vision.FaceLandmarkerOptions(
+                base_options=BaseOptions(model_asset_buffer=data),
+                running_mode=vision.RunningMode.IMAGE,
+                num_faces=self.options.max_faces,
+                min_face_detection_confidence=self.options.min_detection_confidence,
+                output_face_blendshapes=True,
+                output_facial_transformation_matrixes=True,
+            )
+            with _native_stderr_silenced():
+                self._landmarker = vision.FaceLandmarker.create_from_options(opts)
+                # the first inference logs delegate set-up too: run it here, on a blank frame
+                self._landmark(np.zeros((64, 64, 3), np.uint8), (0.0, 0.0), "warm-up")
+            # close the graph before interpreter teardown; MediaPipe's own __del__ fails at exit
+            self._finalizer = weakref.finalize(self, _close_quietly, self._landmarker)
+        except Exception as e:
+            raise ModelError(
+                f"{self.model_path} is not a usable MediaPipe Face Landmarker model ({type(e).__name__}: {e})"
+            ) from None
+        cascade = Path(cv2.data.haarcascades) / "haarcascade_profileface.xml"
+        self._profile = cv2.CascadeClassifier(str(cascade))
+        if self._profile.empty():
+            raise ModelError(f"OpenCV profile-face cascade missing at {cascade} (opencv-contrib-python < 5 ships it)")
+
+    def close(self) -> None:
+        self._finalizer()
+
+    # ------------------------------------------------------------------------------------------------
+    def _landmark(self, rgb: np.ndarray, offset: tuple[float, float], detector: str) -> list[RawFace]:
+        """Run the landmarker on an image region; coordinates mapped back by `offset` into the analysis image."""
+        import mediapipe as mp
+
+        small, f = _resize_long(rgb, _DETECT_LONG_SIDE)
+        h, w = small.shape[:2]
+        result = self._landmarker.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(small)))
+        faces = []
+        for i, lms in enumerate(result.face_landmarks):
+            pts = np.array([(p.x * w / f + offset[0], p.y * h / f + offset[1], p.z * w / f) for p in lms])
+            x0, y0 = pts[:, 0].min(), pts[:, 1].min()
+            box = (float(x0), float(y0), float(pts[:, 0].max() - x0), float(pts[:, 1].max() - y0))
+            bs = {c.category_name: float(c.score) for c in result.face_blendshapes[i]} if result.face_blendshapes else {}
+            yaw = pitch = roll = None
+            if result.facial_transformation_matrixes:
+                yaw, pitch, roll = rotation_to_ypr(result.facial_transformation_matrixes[i])
+            faces.append(RawFace(detector, box, pts, bs, yaw, pitch, roll))
+        return faces
+
+    def detect(self, rgb: np.ndarray) -> list[RawFace]:
+        opts = self.options
+        h, w = rgb.shape[:2]
+        faces = self._landmark(rgb, (0.0, 0.0), "landmarker")
+        largest = max((f.box[3] for f in faces), default=0.0)
+        if largest < opts.tile_when_largest_face_below * min(h, w):
+            faces = self._merge(faces, self._tiles(rgb))
+        if not faces:
+            faces = self._profiles(rgb)
+        if not faces:
+            # dark and backlit faces: lift the shadows and look once more (only photos with no face pay)
+            lifted = _SHADOW_LIFT[rgb]
+            faces = self._landmark(lifted, (0.0, 0.0), "landmarker-lifted") or self._profiles(lifted)
+        faces.sort(key=lambda f: (-f.box[2] * f.box[3], f.box[0]))
+        return faces
+
+    def _tiles(self, rgb: np.ndarray) -> list[RawFace]:
+        h, w = rgb.shape[:2]
+        span = (1.0 + self.options.tile_overlap) / 2.0
+        tw, th = int(w * span), int(h * span)
+        found: list[RawFace] = []
+        for y0 in (0, h - th):
+            for x0 in (0, w - tw):
+                found.extend(self._landmark(rgb[y0 : y0 + th, x0 : x0 + tw], (x0, y0), "landmarker-tile"))
+        # a face cut by a tile edge is read worse than the same face whole: prefer larger, keep one
+        return self._merge([], found)
+
+    @staticmethod
+    def _merge(primary: list[RawFace], extra: list[RawFace]) -> list[RawFace]:
+        kept = list(primary)
+        for cand in sorted(extra, key=lambda f: -f.box[2] * f.box[3]):
+            if all(_iou(cand.box, k.box) < 0.3 and _overlap_small(cand.box, k.box) < 0.6 for k in kept):
+                kept.append(cand)
+        return kept
+
+    def _profiles(self, rgb: np.ndarray) -> list[RawFace]:
+        opts = self.options
+        small, f = _resize_long(rgb, 960)
+        gray = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)
+        sh, sw = gray.shape
+        min_side = max(24, int(opts.profile_min_size * min(sh, sw)))
+        hits: list[tuple[float, str, tuple[float, float, float, float]]] = []
+        # The cascade is trained on faces whose nose points to the image's left: the subject turned to
+        # their own right. The mirrored pass finds the other side.
+        for side, img in (("right", gray), ("left", cv2.flip(gray, 1))):
+            rects, _, weights = self._profile.detectMultiScale3(
+                img,
+                scaleFactor=opts.profile_scale_step,
+                minNeighbors=opts.profile_min_neighbors,
+                minSize=(min_side, min_side),
+                outputRejectLevels=True,
+            )
+            for (x, y, rw, rh), weight in zip(rects, weights):
+                if side == "left":
+                    x = sw - x - rw
+                hits.append((float(weight), side, (x / f, y / f, rw / f, rh / f)))
+        # strongest first, so that where both passes fire on one face the more confident side wins
+        hits.sort(key=lambda t: -t[0])
+        out: list[RawFace] = []
+        for _, side, box in hits:
+            if any(_iou(box, o.box) > 0.2 or _overlap_small(box, o.box) > 0.5 for o in out):
+                continue
+            out.append(self._refine_profile(rgb, side, box))
+        return out
+
+    def _refine_profile(self, rgb: np.ndarray, side: str, box: tuple[float, float, float, float]) -> RawFace:
+        """Give the landmarker a crop where the profile fills the frame; keep the cascade box if it still fails."""
+        h, w = rgb.shape[:2]
+        x, y, bw, bh = box
+        cx, cy, half = x + bw / 2, y + bh / 2, max(bw, bh) * 1.1
+        x0, y0 = int(max(0, cx - half)), int(max(0, cy - half))
+        x1, y1 = int(min(w, cx + half)), int(min(h, cy + half))
+        if x1 - x0 > 16 and y1 - y0 > 16:
+            found = self._landmark(rgb[y0:y1, x0:x1], (x0, y0), "landmarker-crop")
+            if found:
+                best = max(found, key=lambda r: _iou(r.box, box))
+                if _iou(best.box, box) > 0.1 or _overlap_small(best.box, box) > 0.3:
+                    return best
+        return RawFace("profile-cascade", box, None, {}, None, None, None, profile_side=side)

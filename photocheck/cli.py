@@ -1,0 +1,211 @@
+"""The command line: a thin click shell over the library. Exit 0 clean, 1 findings, 2 usage/setup/internal error."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from ._version import __version__
+from .checks import REGISTRY
+from .config import load_pack, rules_dir
+from .engine import Checker
+from .errors import ConfigError, ModelError
+from .model import Report, Severity
+from .reporters import REPORTERS
+
+DEMO_DIR = Path(__file__).resolve().parent / "demo"
+_FAIL_LEVELS = {"error": 3, "warning": 2, "info": 1, "never": 99}
+
+
+def _split(values: tuple[str, ...]) -> list[str]:
+    return [v.strip() for item in values for v in item.split(",") if v.strip()]
+
+
+def _fails(report: Report, fail_on: str, fail_under: float | None) -> bool:
+    level = _FAIL_LEVELS[fail_on]
+    if any(f.severity.rank >= level for f in report.all_findings()):
+        return True
+    return fail_under is not None and report.score < fail_under
+
+
+def _run(
+    paths: list[str],
+    fmt: str,
+    output: str | None,
+    pack: str,
+    select: list[str],
+    ignore: list[str],
+    face_model: str | None,
+    fail_on: str,
+    fail_under: float | None,
+    color: bool | None,
+) -> int:
+    try:
+        with Checker(pack, face_model=face_model, select=select or None, ignore=ignore or None) as checker:
+            report = checker.check(paths, progress=_progress_bar())
+    except (ConfigError, ModelError) as e:
+        click.echo(f"photocheck: error: {e}", err=True)
+        return 2
+    use_color = (sys.stdout.isatty() and output is None) if color is None else color
+    text = REPORTERS[fmt](report, color=use_color and fmt == "text")
+    if output:
+        try:
+            Path(output).write_text(text, encoding="utf-8")
+        except OSError as e:
+            click.echo(f"photocheck: error: cannot write {output}: {e.strerror or e}", err=True)
+            return 2
+    else:
+        click.echo(text, nl=False)
+    return 1 if _fails(report, fail_on, fail_under) else 0
+
+
+class _Progress:
+    """A progress bar on stderr, only when a person is watching and the run is long enough to need one."""
+
+    def __init__(self) -> None:
+        self._bar = None
+        self._task = None
+
+    def __call__(self, done: int, total: int, path: str) -> None:
+        if total <= 3:
+            return
+        if self._bar is None:
+            from rich.console import Console
+            from rich.progress import Progress
+
+            self._bar = Progress(console=Console(stderr=True), transient=True)
+            self._bar.start()
+            self._task = self._bar.add_task("checking photos", total=total)
+        self._bar.update(self._task, completed=done)
+        if done >= total:
+            self._bar.stop()
+
+
+def _progress_bar() -> _Progress | None:
+    return _Progress() if sys.stderr.isatty() else None
+
+
+_check_options = [
+    click.option("--format", "fmt", type=click.Choice(sorted(REPORTERS)), default="text", show_default=True),
+    click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report to FILE."),
+    click.option("--pack", default="default", show_default=True, help="Rule pack name or path to a pack .toml."),
+    click.option("--select", multiple=True, help="Only these rule codes/prefixes/names (comma-separated)."),
+    click.option("--ignore", multiple=True, help="Skip these rule codes/prefixes/names (comma-separated)."),
+    click.option(
+        "--face-model",
+        envvar="PHOTOCHECK_FACE_MODEL",
+        type=click.Path(dir_okay=False),
+        help="Another MediaPipe face_landmarker.task file [env: PHOTOCHECK_FACE_MODEL].",
+    ),
+    click.option(
+        "--fail-on",
+        type=click.Choice(list(_FAIL_LEVELS)),
+        default="error",
+        show_default=True,
+        help="Exit 1 when a finding of this severity or worse exists.",
+    ),
+    click.option("--fail-under", type=click.FloatRange(0, 100), help="Exit 1 when the score is below this."),
+    click.option("--color/--no-color", default=None, help="Colour the text report (default: when a terminal)."),
+]
+
+
+def _with_check_options(f):  # type: ignore[no-untyped-def]
+    for opt in reversed(_check_options):
+        f = opt(f)
+    return f
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="photocheck")
+def main() -> None:
+    """Lint the reference photos of a face-identity profile before upload."""
+
+
+@main.command("check")
+@click.argument("paths", nargs=-1, required=True)
+@_with_check_options
+def check_cmd(paths: tuple[str, ...], **kw: object) -> None:
+    """Check photo folders (each folder is a set) or files (grouped into sets by folder)."""
+    sys.exit(_invoke(list(paths), kw))
+
+
+@main.command("demo")
+@_with_check_options
+def demo_cmd(**kw: object) -> None:
+    """Check the built-in demo set (public-domain and MIT-licensed photos shipped with photocheck)."""
+    sys.exit(_invoke([str(DEMO_DIR)], kw))
+
+
+def _invoke(paths: list[str], kw: dict[str, object]) -> int:
+    try:
+        return _run(
+            paths,
+            fmt=str(kw["fmt"]),
+            output=kw["output"],  # type: ignore[arg-type]
+            pack=str(kw["pack"]),
+            select=_split(kw["select"]),  # type: ignore[arg-type]
+            ignore=_split(kw["ignore"]),  # type: ignore[arg-type]
+            face_model=kw["face_model"],  # type: ignore[arg-type]
+            fail_on=str(kw["fail_on"]),
+            fail_under=kw["fail_under"],  # type: ignore[arg-type]
+            color=kw["color"],  # type: ignore[arg-type]
+        )
+    except KeyboardInterrupt:
+        click.echo("photocheck: interrupted", err=True)
+        return 130
+    except Exception as e:  # an internal failure is exit 2 with a message, not a traceback
+        if os.environ.get("PHOTOCHECK_DEBUG"):
+            raise
+        click.echo(f"photocheck: internal error: {type(e).__name__}: {e} (set PHOTOCHECK_DEBUG=1 for details)", err=True)
+        return 2
+
+
+@main.command("rules")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def rules_cmd(fmt: str) -> None:
+    """List the rule catalogue with default severities."""
+    pack = load_pack("default")
+    rows = [
+        {"code": c, "name": r.name, "level": r.level, "severity": pack.rules[c].severity.value, "summary": r.summary}
+        for c, r in sorted(REGISTRY.items())
+    ]
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        click.echo(f"{row['code']}  {row['name']:24} {row['severity']:8} {row['summary']}")
+
+
+@main.command("rule")
+@click.argument("code")
+def rule_cmd(code: str) -> None:
+    """Print the documentation of one rule (by code or name)."""
+    by_name = {r.name: c for c, r in REGISTRY.items()}
+    key = code.upper() if code.upper() in REGISTRY else by_name.get(code)
+    if key is None:
+        click.echo(f"photocheck: error: unknown rule {code!r}; see `photocheck rules`", err=True)
+        sys.exit(2)
+    doc = rules_dir() / "docs" / f"{key}-{REGISTRY[key].name}.md"
+    click.echo(doc.read_text(encoding="utf-8"))
+
+
+@main.command("facts")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--face-model", envvar="PHOTOCHECK_FACE_MODEL", type=click.Path(dir_okay=False))
+def facts_cmd(paths: tuple[str, ...], face_model: str | None) -> None:
+    """Print what the analyzers measured for each photo, as JSON (for tuning packs and bug reports)."""
+    try:
+        with Checker(face_model=face_model) as checker:
+            out = [checker.facts(p).to_dict() for p in paths]
+    except (ConfigError, ModelError) as e:
+        click.echo(f"photocheck: error: {e}", err=True)
+        sys.exit(2)
+    click.echo(json.dumps(out, indent=2))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,190 @@
+"""Rule packs: every threshold as a named option with a default, validated before any photo is read.
+
+A pack is a TOML file in `rules/packs/` (shipped in the wheel as `photocheck/_rules/packs/`) or any path.
+Unknown keys, unknown codes and wrong types are `ConfigError`s naming the file, the key and the closest
+valid spelling.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .analyzers.faces import DetectorOptions
+from .checks import REGISTRY, ImageRule
+from .classify import ClassifyOptions, ExpressionOptions, LightingOptions, PoseOptions
+from .errors import ConfigError
+from .imageio import LoadLimits
+from .model import Severity
+
+
+def rules_dir() -> Path:
+    """`rules/` as installed in the wheel, or beside the package in a source checkout."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "_rules", here.parent / "rules"):
+        if (candidate / "packs").is_dir():
+            return candidate
+    raise ConfigError("photocheck's rule packs are missing from the installation (rules/packs)")
+
+
+@dataclass(frozen=True)
+class ScoringOptions:
+    """SPEC: one score formula. Photo: 100 minus penalties. Set: mean photo score minus set penalties."""
+
+    photo_penalty_error: float = 40.0
+    photo_penalty_warning: float = 10.0
+    photo_penalty_info: float = 0.0
+    set_penalty_error: float = 25.0
+    set_penalty_warning: float = 8.0
+    ready_min_score: float = 85.0  # and no error finding anywhere
+    not_ready_below: float = 50.0  # or any set-level error
+
+
+@dataclass(frozen=True)
+class RuleSetting:
+    severity: Severity
+    options: Any
+
+
+@dataclass(frozen=True)
+class Pack:
+    name: str
+    source: str
+    rules: dict[str, RuleSetting]
+    classify: ClassifyOptions
+    scoring: ScoringOptions
+    detector: DetectorOptions
+    limits: LoadLimits
+
+    def select(self, select: list[str] | None = None, ignore: list[str] | None = None) -> Pack:
+        """Keep the rules matching any `select` prefix (code or name) and none of the `ignore` prefixes."""
+
+        def matches(code: str, patterns: list[str]) -> bool:
+            name = REGISTRY[code].name
+            return any(code.startswith(p.upper()) or name == p for p in patterns)
+
+        for p in (select or []) + (ignore or []):
+            if not any(c.startswith(p.upper()) or REGISTRY[c].name == p for c in REGISTRY):
+                raise ConfigError(f"--select/--ignore: {p!r} matches no rule code or name{_hint(p, _all_names())}")
+        kept = {
+            c: s
+            for c, s in self.rules.items()
+            if (not select or matches(c, select)) and not (ignore and matches(c, ignore))
+        }
+        return dataclasses.replace(self, rules=kept)
+
+
+def _all_names() -> list[str]:
+    return sorted(list(REGISTRY) + [r.name for r in REGISTRY.values()])
+
+
+def _hint(word: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.5)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _build(cls: type, table: dict[str, Any], where: str) -> Any:
+    """A frozen options dataclass from a TOML table; every key must be a field of the right type."""
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        attr = key.replace("-", "_")
+        if attr not in fields:
+            raise ConfigError(f"{where}: unknown option {key!r}{_hint(attr, list(fields))}")
+        default = getattr(cls(), attr)
+        if isinstance(default, bool):
+            ok = isinstance(value, bool)
+        elif isinstance(default, int):
+            ok = isinstance(value, int) and not isinstance(value, bool)
+        elif isinstance(default, float):
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+            value = float(value) if ok else value
+        else:
+            ok = isinstance(value, type(default))
+        if not ok:
+            raise ConfigError(
+                f"{where}: option {key!r} must be {type(default).__name__}, got {type(value).__name__} {value!r}"
+            )
+        values[attr] = value
+    return cls(**values)
+
+
+def _table(data: dict[str, Any], key: str, where: str) -> dict[str, Any]:
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: [{key}] must be a table")
+    return value
+
+
+def load_pack(name_or_path: str = "default") -> Pack:
+    path = Path(name_or_path)
+    if path.suffix != ".toml":
+        path = rules_dir() / "packs" / f"{name_or_path}.toml"
+        if not path.is_file():
+            known = sorted(p.stem for p in (rules_dir() / "packs").glob("*.toml"))
+            raise ConfigError(f"unknown rule pack {name_or_path!r}{_hint(name_or_path, known)}; packs: {', '.join(known)}")
+    where = str(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"rule pack not found: {path}") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError(f"{where}: cannot be read: {e}") from None
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{where}: not valid TOML: {e}") from None
+    return pack_from_dict(data, where, path.stem)
+
+
+_TOP_KEYS = ("name", "description", "scoring", "classify", "detector", "limits", "rules")
+
+
+def pack_from_dict(data: dict[str, Any], where: str = "<pack>", name: str = "custom") -> Pack:
+    for key in data:
+        if key not in _TOP_KEYS:
+            raise ConfigError(f"{where}: unknown key {key!r}{_hint(key, list(_TOP_KEYS))}")
+    classify_t = _table(data, "classify", where)
+    for key in classify_t:
+        if key not in ("pose", "expression", "lighting"):
+            raise ConfigError(f"{where}: unknown table [classify.{key}]{_hint(key, ['pose', 'expression', 'lighting'])}")
+    classify = ClassifyOptions(
+        pose=_build(PoseOptions, _table(classify_t, "pose", where), f"{where} [classify.pose]"),
+        expression=_build(ExpressionOptions, _table(classify_t, "expression", where), f"{where} [classify.expression]"),
+        lighting=_build(LightingOptions, _table(classify_t, "lighting", where), f"{where} [classify.lighting]"),
+    )
+    rules_t = _table(data, "rules", where)
+    settings: dict[str, RuleSetting] = {}
+    by_name = {r.name: c for c, r in REGISTRY.items()}
+    for key, table in rules_t.items():
+        code = key.upper() if key.upper() in REGISTRY else by_name.get(key)
+        if code is None:
+            raise ConfigError(f"{where}: unknown rule [rules.{key}]{_hint(key, _all_names())}")
+        if not isinstance(table, dict):
+            raise ConfigError(f"{where}: [rules.{key}] must be a table")
+        settings[code] = _rule_setting(REGISTRY[code], table, f"{where} [rules.{key}]")
+    for code, rule in REGISTRY.items():
+        settings.setdefault(code, RuleSetting(rule.default_severity, rule.Options()))
+    return Pack(
+        name=str(data.get("name", name)),
+        source=where,
+        rules=dict(sorted(settings.items())),
+        classify=classify,
+        scoring=_build(ScoringOptions, _table(data, "scoring", where), f"{where} [scoring]"),
+        detector=_build(DetectorOptions, _table(data, "detector", where), f"{where} [detector]"),
+        limits=_build(LoadLimits, _table(data, "limits", where), f"{where} [limits]"),
+    )
+
+
+def _rule_setting(rule: type[ImageRule], table: dict[str, Any], where: str) -> RuleSetting:
+    table = dict(table)
+    severity = rule.default_severity
+    if "severity" in table:
+        raw = table.pop("severity")
+        try:
+            severity = Severity(raw)
+        except ValueError:
+            raise ConfigError(f"{where}: severity {raw!r} is not one of error, warning, info") from None
+    return RuleSetting(severity, _build(rule.Options, table, where))

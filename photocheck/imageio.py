@@ -1,0 +1,331 @@
+"""Reading photos: header first (size, EXIF, JPEG tables), then pixels at the smallest scale a measurement allows.
+
+Files are opened read-only and read once into memory; the bytes give both the content hash and the decode.
+Every failure becomes an `ImageLoadError` whose reason a person can act on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import math
+import os
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from .errors import ImageLoadError
+
+try:  # HEIC/HEIF from phones
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    HEIF_AVAILABLE = True
+except Exception:  # pragma: no cover - pillow-heif is a declared dependency
+    HEIF_AVAILABLE = False
+
+IMAGE_EXTENSIONS = frozenset(
+    {".jpg", ".jpeg", ".jpe", ".png", ".webp", ".heic", ".heif", ".tif", ".tiff", ".bmp", ".gif"}
+)
+# which decoded formats each extension is allowed to hold without a "wrong extension" note
+_EXTENSION_FORMATS = {
+    ".jpg": {"JPEG", "MPO"},
+    ".jpeg": {"JPEG", "MPO"},
+    ".jpe": {"JPEG", "MPO"},
+    ".png": {"PNG"},
+    ".webp": {"WEBP"},
+    ".heic": {"HEIF"},
+    ".heif": {"HEIF"},
+    ".tif": {"TIFF"},
+    ".tiff": {"TIFF"},
+    ".bmp": {"BMP", "DIB"},
+    ".gif": {"GIF"},
+}
+_TRANSPOSE = {
+    2: [Image.Transpose.FLIP_LEFT_RIGHT],
+    3: [Image.Transpose.ROTATE_180],
+    4: [Image.Transpose.FLIP_TOP_BOTTOM],
+    5: [Image.Transpose.TRANSPOSE],
+    6: [Image.Transpose.ROTATE_270],
+    7: [Image.Transpose.TRANSVERSE],
+    8: [Image.Transpose.ROTATE_90],
+}
+
+
+@dataclass(frozen=True)
+class LoadLimits:
+    """Safety limits for untrusted input. Pillow's own bomb guard (about 179 MP) stays in force above these."""
+
+    max_pixels: int = 150_000_000
+    max_file_bytes: int = 200 * 1024 * 1024
+    # decode JPEGs at half scale when the half still has a long side of at least this many pixels, so that
+    # noise and sharpness are never measured below half resolution
+    draft_min_long_side: int = 1800
+
+
+@dataclass
+class LoadedImage:
+    """Pixels (RGB uint8, EXIF orientation applied, at `scale` of the file's resolution) and header facts."""
+
+    name: str
+    rgb: np.ndarray
+    width: int  # full resolution, oriented
+    height: int
+    scale: float
+    format: str
+    mode: str
+    orientation: int
+    frames: int
+    file_size: int
+    extension_matches: bool
+    content_hash: str
+    quant_tables: dict[int, list[int]] | None = None
+    exif: dict[str, float] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def is_image_name(path: str | os.PathLike[str]) -> bool:
+    return Path(path).suffix.lower() in IMAGE_EXTENSIONS
+
+
+def read_file(path: str | os.PathLike[str], limits: LoadLimits = LoadLimits()) -> bytes:
+    """Read a photo's bytes read-only, with a clear reason for every way that can fail."""
+    name = str(path)
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise ImageLoadError(name, "file not found") from None
+    except OSError as e:
+        raise ImageLoadError(name, f"cannot be read: {e.strerror or e}") from None
+    if os.path.isdir(path):
+        raise ImageLoadError(name, "is a directory, not an image file")
+    if st.st_size == 0:
+        raise ImageLoadError(name, "empty file (0 bytes)")
+    if st.st_size > limits.max_file_bytes:
+        raise ImageLoadError(
+            name,
+            f"file is {st.st_size / 2**20:.0f} MB, over the {limits.max_file_bytes / 2**20:.0f} MB limit",
+        )
+    try:
+        with open(path, "rb") as fh:
+            return fh.read()
+    except PermissionError:
+        raise ImageLoadError(name, "cannot be read: permission denied") from None
+    except OSError as e:
+        raise ImageLoadError(name, f"cannot be read: {e.strerror or e}") from None
+
+
+def load_path(path: str | os.PathLike[str], limits: LoadLimits = LoadLimits()) -> LoadedImage:
+    return decode_bytes(read_file(path, limits), str(path), limits)
+
+
+def decode_bytes(data: bytes, name: str, limits: LoadLimits = LoadLimits()) -> LoadedImage:
+    """Decode a photo from its bytes. Raises ImageLoadError with a reason; never anything else."""
+    if not data:
+        raise ImageLoadError(name, "empty file (0 bytes)")
+    if len(data) > limits.max_file_bytes:
+        raise ImageLoadError(name, f"data is {len(data) / 2**20:.0f} MB, over the limit")
+    digest = hashlib.sha256(data).hexdigest()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # DecompressionBombWarning etc.: we apply our own limit
+            return _decode(data, name, digest, limits)
+    except ImageLoadError:
+        raise
+    except Image.DecompressionBombError as e:
+        raise ImageLoadError(name, f"refused as a decompression bomb: {e}") from None
+    except UnidentifiedImageError:
+        raise ImageLoadError(name, _unidentified_reason(data)) from None
+    except (OSError, SyntaxError, ValueError, EOFError, IndexError, KeyError, TypeError) as e:
+        raise ImageLoadError(name, _describe_decode_error(e)) from None
+    except MemoryError:
+        raise ImageLoadError(name, "not enough memory to decode this image") from None
+    except Exception as e:  # a decoder plugin bug must not take the run down
+        raise ImageLoadError(name, f"could not be decoded ({type(e).__name__}: {e})") from None
+
+
+def _unidentified_reason(data: bytes) -> str:
+    head = data[:64].lstrip().lower()
+    if head.startswith((b"<!doctype html", b"<html")):
+        return "not an image: the file is an HTML page"
+    if head.startswith(b"%pdf"):
+        return "not an image: the file is a PDF document"
+    if data[:12].find(b"ftyp") == 4 and not HEIF_AVAILABLE:
+        return "HEIC/HEIF support is not installed (pillow-heif)"
+    try:
+        data[:512].decode("utf-8")
+        return "not an image: the file holds text"
+    except UnicodeDecodeError:
+        return "not a recognised image format (or the file is damaged)"
+
+
+def _describe_decode_error(e: BaseException) -> str:
+    text = str(e)
+    low = text.lower()
+    if "truncated" in low:
+        return f"file is truncated or incomplete ({text})"
+    if "broken data stream" in low or "corrupt" in low:
+        return f"image data is corrupt ({text})"
+    return f"could not be decoded ({type(e).__name__}: {text})"
+
+
+def _exif_values(im: Image.Image) -> tuple[int, dict[str, float], list[str]]:
+    """Orientation and the exposure tags (as floats). Garbage tags are ignored with a note."""
+    notes: list[str] = []
+    values: dict[str, float] = {}
+    try:
+        exif = im.getexif()
+    except Exception:
+        return 1, values, ["EXIF block could not be parsed; ignored"]
+    orientation = 1
+    raw = exif.get(0x0112)
+    if raw is not None:
+        try:
+            orientation = int(raw)
+        except (TypeError, ValueError):
+            orientation = 1
+        if orientation not in range(1, 9):
+            notes.append(f"EXIF orientation {raw!r} is not valid; treated as 1")
+            orientation = 1
+    try:
+        ifd = exif.get_ifd(0x8769)
+    except Exception:
+        ifd = {}
+    for tag, key in ((0x829A, "exposure_time"), (0x829D, "f_number"), (0x8827, "iso"), (0x9209, "flash")):
+        v = ifd.get(tag)
+        if isinstance(v, (tuple, list)):
+            v = v[0] if v else None
+        try:
+            f = float(v) if v is not None else math.nan
+        except (TypeError, ValueError, ZeroDivisionError):
+            f = math.nan
+        if math.isfinite(f) and f >= 0:
+            values[key] = f
+    return orientation, values, notes
+
+
+def _to_rgb(im: Image.Image) -> np.ndarray:
+    """RGB uint8 from any Pillow mode: 16-bit scaled (not clipped), alpha composited on white."""
+    mode = im.mode
+    if mode in ("I;16", "I;16L", "I;16B", "I;16N", "I", "F"):
+        arr = np.asarray(im).astype(np.float32)
+        top = 65535.0 if mode.startswith("I;16") or arr.max(initial=0) > 255 else 255.0
+        if mode == "F":
+            top = max(float(arr.max(initial=1.0)), 1e-6)
+        gray = np.clip(arr / top * 255.0 + 0.5, 0, 255).astype(np.uint8)
+        return np.repeat(gray[:, :, None], 3, axis=2)
+    has_alpha = mode in ("RGBA", "LA", "PA", "RGBa", "La") or (mode == "P" and "transparency" in im.info)
+    if has_alpha:
+        rgba = np.asarray(im.convert("RGBA")).astype(np.float32)
+        alpha = rgba[:, :, 3:4] / 255.0
+        rgb = rgba[:, :, :3] * alpha + 255.0 * (1.0 - alpha)
+        return np.clip(rgb + 0.5, 0, 255).astype(np.uint8)
+    if mode != "RGB":
+        im = im.convert("RGB")
+    return np.asarray(im)
+
+
+def _decode(data: bytes, name: str, digest: str, limits: LoadLimits) -> LoadedImage:
+    im = Image.open(io.BytesIO(data))
+    fmt = im.format or "unknown"
+    w, h = im.size
+    if w <= 0 or h <= 0:
+        raise ImageLoadError(name, f"image has no pixels ({w}x{h})")
+    if w * h > limits.max_pixels:
+        raise ImageLoadError(
+            name,
+            f"refused as a possible decompression bomb: {w}x{h} = {w * h / 1e6:.0f} MP "
+            f"is over the {limits.max_pixels / 1e6:.0f} MP limit",
+        )
+    notes: list[str] = []
+    frames = int(getattr(im, "n_frames", 1) or 1)
+    if frames > 1:
+        notes.append(f"animated or multi-frame file ({frames} frames): the first frame was checked")
+        im.seek(0)
+    orientation, exif, exif_notes = _exif_values(im)
+    notes.extend(exif_notes)
+    quant = None
+    if fmt in ("JPEG", "MPO"):
+        q = getattr(im, "quantization", None)
+        if q:
+            quant = {int(k): [int(x) for x in v] for k, v in q.items()}
+    mode = im.mode
+    suffix = Path(name).suffix.lower()
+    ext_ok = suffix not in _EXTENSION_FORMATS or fmt in _EXTENSION_FORMATS[suffix]
+    if not ext_ok:
+        notes.append(f"file extension {suffix} does not match its content ({fmt})")
+
+    scale = 1.0
+    if fmt in ("JPEG", "MPO") and max(w, h) // 2 >= limits.draft_min_long_side:
+        # DCT-domain downscale: about 3x cheaper than a full decode and still >= half resolution
+        im.draft("RGB", ((w + 1) // 2, (h + 1) // 2))
+        scale = im.size[0] / w
+    im.load()
+    rgb_img = Image.fromarray(_to_rgb(im))
+    for op in _TRANSPOSE.get(orientation, []):
+        rgb_img = rgb_img.transpose(op)
+    if orientation in (5, 6, 7, 8):
+        w, h = h, w
+    rgb = np.ascontiguousarray(np.asarray(rgb_img))
+    return LoadedImage(
+        name=name,
+        rgb=rgb,
+        width=w,
+        height=h,
+        scale=scale,
+        format=fmt,
+        mode=mode,
+        orientation=orientation,
+        frames=frames,
+        file_size=len(data),
+        extension_matches=ext_ok,
+        content_hash=digest,
+        quant_tables=quant,
+        exif=exif,
+        notes=notes,
+    )
+
+
+def from_pil(image: Image.Image, name: str = "<image>") -> LoadedImage:
+    """A photo already in memory as a PIL image (EXIF orientation applied if the image carries it)."""
+    buf = io.BytesIO()
+    try:
+        fmt = image.format or "PNG"
+        image.save(buf, format=fmt if fmt in ("JPEG", "PNG", "WEBP", "TIFF", "BMP") else "PNG")
+    except Exception:
+        buf = io.BytesIO()
+        image.convert("RGB").save(buf, format="PNG")
+    return decode_bytes(buf.getvalue(), name)
+
+
+def from_array(array: Any, name: str = "<array>") -> LoadedImage:
+    """A photo as a numpy array: H x W (gray) or H x W x 3 (RGB, not OpenCV's BGR) or x 4 (RGBA), uint8."""
+    arr = np.asarray(array)
+    if arr.dtype != np.uint8:
+        raise ImageLoadError(name, f"array dtype {arr.dtype} is not supported; give uint8 RGB")
+    if arr.ndim == 2:
+        arr = np.repeat(arr[:, :, None], 3, axis=2)
+    if arr.ndim != 3 or arr.shape[2] not in (3, 4) or arr.shape[0] == 0 or arr.shape[1] == 0:
+        raise ImageLoadError(name, f"array shape {arr.shape} is not an image (H x W x 3 expected)")
+    if arr.shape[2] == 4:
+        arr = _to_rgb(Image.fromarray(arr, "RGBA"))
+    arr = np.ascontiguousarray(arr)
+    h, w = arr.shape[:2]
+    return LoadedImage(
+        name=name,
+        rgb=arr,
+        width=w,
+        height=h,
+        scale=1.0,
+        format="array",
+        mode="RGB",
+        orientation=1,
+        frames=1,
+        file_size=arr.nbytes,
+        extension_matches=True,
+        content_hash=hashlib.sha256(arr.tobytes()).hexdigest(),
+    )

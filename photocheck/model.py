@@ -1,0 +1,238 @@
+"""Data records: what analyzers measured (facts), what rules found (findings), what the run reports.
+
+Everything here is a frozen dataclass that round-trips through plain JSON, so facts can be recorded once
+and replayed in rule tests without images or models.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import types
+import typing
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+PoseBucket = Literal[
+    "frontal",
+    "slight-left",
+    "slight-right",
+    "three-quarter-left",
+    "three-quarter-right",
+    "profile-left",
+    "profile-right",
+]
+Expression = Literal["neutral", "smile", "frown", "surprise", "other"]
+Verdict = Literal["ready", "needs-work", "not-ready"]
+
+
+class Severity(str, enum.Enum):
+    """How bad a finding is. Ordered: error > warning > info."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return {"error": 3, "warning": 2, "info": 1}[self.value]
+
+
+# --------------------------------------------------------------------------------------------- facts
+
+
+@dataclass(frozen=True)
+class BasicFacts:
+    """What the file header and a cheap look at the pixels say."""
+
+    width: int  # after EXIF orientation
+    height: int
+    format: str  # JPEG, PNG, HEIF, ... as decoded (the content, not the extension)
+    mode: str  # Pillow mode of the file before conversion (RGB, L, CMYK, I;16, P, RGBA, ...)
+    file_size: int
+    orientation: int  # EXIF orientation tag honoured (1 = none)
+    frames: int  # > 1 for animated files; the first frame is analysed
+    extension_matches: bool  # False when e.g. PNG data is named .jpg
+    analysis_scale: float  # decoded pixels per file pixel (Pillow draft); 1.0 = full resolution
+    jpeg_quality: float | None  # estimated from the quantisation tables (IJG scale), None if not JPEG
+    blockiness: float | None  # strength of 8x8 block edges (1.0 = none); None when not measurable
+    colourfulness: float  # mean chroma distance between channels, 0 for grayscale
+    effective_detail: float  # 0..1: linear share of the pixel grid that carries real detail
+
+
+@dataclass(frozen=True)
+class FaceFacts:
+    """One face found in the photo. Coordinates are in oriented full-resolution pixels."""
+
+    box: tuple[int, int, int, int]  # x, y, w, h
+    detector: str  # "landmarker", "landmarker-tile", "landmarker-crop", "profile-cascade"
+    yaw: float | None  # degrees, > 0 = subject turned to their own left
+    pitch: float | None  # degrees, > 0 = chin up
+    roll: float | None  # degrees
+    profile_side: str | None  # "left"/"right" when only the profile cascade saw the face (no angles)
+    key_points: dict[str, tuple[float, float]]  # eyes, nose tip, mouth corners, chin
+    blendshapes: dict[str, float]  # mediapipe's 52 scores (empty for cascade-only faces)
+    cut_off: float  # 0..1 share of the face outside the image
+    sharpness: float | None  # fine-detail to mid-detail energy ratio on the face, normalised size
+    noise: float | None  # noise sigma in 8-bit levels on the face at analysis scale
+    luma_mean: float | None  # mean face luma 0..255 (sRGB)
+    dark_fraction: float | None  # share of face pixels in crushed shadows
+    bright_fraction: float | None  # share of face pixels clipped or nearly so
+    side_difference_stops: float | None  # |log2(left cheek / right cheek)| in linear light
+    background_difference_stops: float | None  # log2(background / face) in linear light (> 0 = backlit)
+    eye_openness: float | None  # 0 = closed, 1 = open (1 - mediapipe eye blink)
+    eye_darkness: float | None  # eye-region luma / cheek luma (sunglasses make it small)
+    eye_texture: float | None  # eye-region contrast / cheek contrast
+    lower_face_mismatch: float | None  # colour distance of mouth/chin from cheek skin (masks, hands)
+
+
+@dataclass(frozen=True)
+class LightingFacts:
+    """Evidence about where and under what light the photo was taken."""
+
+    exif_light_value: float | None  # scene light value (LV, ISO 100) from exposure time, f-number, ISO
+    flash_fired: bool | None
+    colour_temperature: float | None  # rough correlated colour temperature in kelvin (gray-world)
+    sky_fraction: float | None  # share of the top third that looks like blue sky
+
+
+@dataclass(frozen=True)
+class ImageFacts:
+    """Everything measured about one photo. A failed analyzer records why in `error` and never raises."""
+
+    path: str
+    content_hash: str
+    analyzer_version: str
+    error: str | None = None  # set when the file could not be decoded (-> IQ01)
+    basic: BasicFacts | None = None
+    faces: tuple[FaceFacts, ...] | None = None  # None = face analysis not run
+    lighting: LightingFacts | None = None
+    notes: tuple[str, ...] = ()  # non-fatal remarks from loading (e.g. "animated: first frame used")
+
+    def to_dict(self) -> dict[str, Any]:
+        return to_jsonable(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ImageFacts:
+        return from_jsonable(cls, data)
+
+
+# ------------------------------------------------------------------------------------------ findings
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A problem a rule found. `paths` is set for set-level findings; image findings belong to their image."""
+
+    code: str
+    name: str
+    severity: Severity
+    message: str
+    fix: str = ""  # what the user should do about it
+    paths: tuple[str, ...] = ()
+
+    def sort_key(self) -> tuple[Any, ...]:
+        return (self.paths, -self.severity.rank, self.code, self.message)
+
+
+@dataclass(frozen=True)
+class FaceResult:
+    box: tuple[int, int, int, int]
+    is_subject: bool
+    yaw: float | None
+    pitch: float | None
+    roll: float | None
+    pose: str | None
+    expression: str | None
+    identity_distance: float | None = None
+
+
+@dataclass(frozen=True)
+class ImageResult:
+    path: str
+    width: int | None
+    height: int | None
+    score: float
+    faces: tuple[FaceResult, ...]
+    lighting: dict[str, str]
+    findings: tuple[Finding, ...]
+    facts: ImageFacts = field(repr=False, compare=False)
+
+    @property
+    def usable(self) -> bool:
+        """Spec: usable = no error-level finding."""
+        return not any(f.severity is Severity.ERROR for f in self.findings)
+
+
+@dataclass(frozen=True)
+class SetResult:
+    path: str
+    score: float
+    verdict: str
+    coverage: dict[str, dict[str, int]]
+    advice: tuple[str, ...]
+    findings: tuple[Finding, ...]
+    images: tuple[ImageResult, ...]
+
+
+@dataclass(frozen=True)
+class Report:
+    photocheck_version: str
+    score: float
+    verdict: str
+    sets: tuple[SetResult, ...]
+    pack: str = "default"
+
+    def all_findings(self) -> list[Finding]:
+        out: list[Finding] = []
+        for s in self.sets:
+            out.extend(s.findings)
+            for img in s.images:
+                out.extend(img.findings)
+        return out
+
+
+# ---------------------------------------------------------------------------------- serialisation
+
+
+def to_jsonable(value: Any) -> Any:
+    """Plain JSON data from nested dataclasses, enums, tuples and dicts."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, (list, tuple)):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    return value
+
+
+def from_jsonable(tp: Any, data: Any) -> Any:
+    """Inverse of to_jsonable, driven by the type hints of the target dataclass."""
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        if data is None:
+            return None
+        return from_jsonable(args[0], data)
+    if dataclasses.is_dataclass(tp):
+        hints = typing.get_type_hints(tp)
+        kwargs = {}
+        for f in dataclasses.fields(tp):
+            if f.name in data:
+                kwargs[f.name] = from_jsonable(hints[f.name], data[f.name])
+        return tp(**kwargs)
+    if origin is tuple:
+        args = typing.get_args(tp)
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(from_jsonable(args[0], v) for v in data)
+        return tuple(from_jsonable(a, v) for a, v in zip(args, data))
+    if origin is dict:
+        _, vt = typing.get_args(tp)
+        return {k: from_jsonable(vt, v) for k, v in data.items()}
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        return tp(data)
+    if tp is float and isinstance(data, int):
+        return float(data)
+    return data
