@@ -19,11 +19,13 @@ class PoseOptions:
 
 @dataclass(frozen=True)
 class ExpressionOptions:
-    smile_min: float = 0.5  # mean of mouthSmileLeft/Right
+    smile_min: float = 0.45  # mean of mouthSmileLeft/Right
     surprise_jaw_min: float = 0.25  # jawOpen
     surprise_brow_min: float = 0.3  # browInnerUp or eyeWide: a laugh opens the jaw too
-    frown_brow_min: float = 0.55  # browDownLeft/Right mean
-    frown_mouth_min: float = 0.12  # mouthFrownLeft/Right mean, or mouthPress
+    # per photo, frown is only called when strong: browDown alone reaches 0.7 on many neutral faces and
+    # mouthPress is high on most closed mouths (corpus), so it is not used
+    frown_brow_min: float = 0.8  # browDownLeft/Right mean
+    frown_mouth_min: float = 0.15  # mouthFrownLeft/Right mean
     wink_difference_min: float = 0.45  # one eye closed, the other open
 
 
@@ -71,7 +73,7 @@ def expression(face: FaceFacts, opts: ExpressionOptions) -> tuple[str | None, fl
     jaw = b.get("jawOpen", 0.0)
     brow_up = max(b.get("browInnerUp", 0.0), mean("eyeWideLeft", "eyeWideRight"))
     brow_down = mean("browDownLeft", "browDownRight")
-    mouth_frown = max(mean("mouthFrownLeft", "mouthFrownRight"), mean("mouthPressLeft", "mouthPressRight"))
+    mouth_frown = mean("mouthFrownLeft", "mouthFrownRight")
     blink_l, blink_r = b.get("eyeBlinkLeft", 0.0), b.get("eyeBlinkRight", 0.0)
 
     def conf(value: float, threshold: float) -> float:

@@ -13,7 +13,7 @@ from .lighting import analyze_lighting
 from .quality import analyze_basic
 
 # bump when a measurement changes meaning: cached facts of another version are measured again
-ANALYZER_VERSION = "1"
+ANALYZER_VERSION = "2"
 
 __all__ = ["ANALYZER_VERSION", "FaceDetector", "analyze", "failed_facts"]
 

@@ -59,7 +59,7 @@ class UpscaledImage(ImageRule):
 
     @dataclass(frozen=True)
     class Options:
-        min_detail_ratio: float = 0.27
+        min_detail_ratio: float = 0.2
 
     def check(self, ctx: ImageContext, opts: Options) -> Iterator[Hit]:
         b = ctx.facts.basic

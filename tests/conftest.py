@@ -1,0 +1,48 @@
+"""Shared test helpers: the one path to the labelled corpus, and one Checker (models load once per run)."""
+
+from __future__ import annotations
+
+import csv
+import os
+from pathlib import Path
+
+import pytest
+
+from photocheck import Checker
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+DEMO = ROOT / "photocheck" / "demo"
+
+
+def corpus_dir() -> Path:
+    """The labelled photo corpus: env PHOTOCHECK_CORPUS, default ../shared/corpus beside the repo."""
+    return Path(os.environ.get("PHOTOCHECK_CORPUS", ROOT.parent / "shared" / "corpus"))
+
+
+def corpus_labels() -> list[dict[str, str]]:
+    labels = corpus_dir() / "labels.csv"
+    if not labels.is_file():
+        pytest.skip(f"labelled corpus not found at {corpus_dir()} (set PHOTOCHECK_CORPUS)")
+    with labels.open(encoding="utf-8") as fh:
+        return list(csv.DictReader(line for line in fh if not line.startswith("#")))
+
+
+def corpus_photo(rel: str) -> Path:
+    p = corpus_dir() / rel
+    if not p.is_file():
+        pytest.skip(f"corpus photo {rel} not found under {corpus_dir()} (set PHOTOCHECK_CORPUS)")
+    return p
+
+
+@pytest.fixture(scope="session")
+def checker() -> Checker:
+    with Checker() as c:
+        yield c
+
+
+@pytest.fixture(scope="session")
+def corpus_facts(checker: Checker) -> list[tuple[dict[str, str], object]]:
+    """Every corpus photo measured once by the real analyzers, with its label row."""
+    rows = corpus_labels()
+    return [(row, checker.facts(str(corpus_dir() / row["path"]))) for row in rows]

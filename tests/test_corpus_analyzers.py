@@ -1,0 +1,101 @@
+"""Real analyzers on the real labelled corpus: faces found, pose and expression agree with the labels."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from photocheck import classify
+from photocheck.engine import pick_subject
+
+
+def test_corpus_is_decoded_except_the_truncated_file(corpus_facts):
+    errors = {row["path"]: f.error for row, f in corpus_facts if f.error}
+    assert list(errors) == ["no_face/compreface_truncated.jpg"]
+    assert "truncated" in errors["no_face/compreface_truncated.jpg"]
+
+
+def test_face_found_where_the_label_says_one_is_visible(corpus_facts):
+    with_face = [(row, f) for row, f in corpus_facts if not f.error and int(row["faces_in_image"]) > 0]
+    missed = [row["path"] for row, f in with_face if not f.faces]
+    recall = 1 - len(missed) / len(with_face)
+    print(f"\nface detection recall {len(with_face) - len(missed)}/{len(with_face)} = {recall:.1%}; missed {missed}")
+    # measured: one miss, a dark, fully side-on AFLW2000 profile (yaw 71°) that no detector here reads
+    assert len(missed) <= 1, missed
+
+
+def test_no_face_on_the_landscape(corpus_facts):
+    (facts,) = [f for row, f in corpus_facts if row["path"] == "no_face/compreface_017_0.jpg"]
+    assert facts.faces == ()
+
+
+def test_group_photos_find_several_faces(corpus_facts):
+    groups = [(row, f) for row, f in corpus_facts if int(row["faces_in_image"]) >= 2 and not f.error]
+    found_all_but_partial = sum(1 for row, f in groups if len(f.faces) >= 2)
+    print(f"\ngroup photos with >= 2 faces found: {found_all_but_partial}/{len(groups)}")
+    # labels count partial background heads; the tiled pass must find several faces in most group shots
+    assert found_all_but_partial >= len(groups) // 2
+
+
+def _subject(facts):
+    i = pick_subject(facts.faces)
+    return None if i is None else facts.faces[i]
+
+
+def test_pose_bucket_agrees_with_labels(corpus_facts, checker):
+    opts = checker.pack.classify.pose
+    agree = total = side_agree = side_total = 0
+    for row, f in corpus_facts:
+        label = row["yaw_bucket"].replace("_", "-")
+        face = _subject(f) if not f.error else None
+        if label == "unknown" or face is None:
+            continue
+        bucket = classify.pose_bucket(face, opts) or "none"
+        # the corpus labels 15-60° as slight: our three-quarter bucket (35-55°) falls inside it
+        bucket = bucket.replace("three-quarter", "slight")
+        total += 1
+        agree += bucket == label
+        if label != "frontal" and bucket not in ("frontal", "none"):
+            # side of the turn, where both label and reading say the head is turned
+            side_total += 1
+            side_agree += bucket.split("-")[-1] == label.split("-")[-1]
+    print(f"\npose bucket agreement {agree}/{total} = {agree / total:.1%}; turned-face side {side_agree}/{side_total}")
+    assert agree / total >= 0.88
+    assert side_agree / side_total >= 0.85
+
+
+def test_profiles_are_found_as_profiles(corpus_facts, checker):
+    opts = checker.pack.classify.pose
+    profiles = [(row, f) for row, f in corpus_facts if row["yaw_bucket"].startswith("profile")]
+    as_profile = sum(
+        1 for row, f in profiles if (s := _subject(f)) and (classify.pose_bucket(s, opts) or "").startswith("profile")
+    )
+    print(f"\nprofile views read as profile: {as_profile}/{len(profiles)}")
+    assert as_profile >= len(profiles) - 3
+
+
+def test_expression_agrees_with_labels(corpus_facts, checker):
+    opts = checker.pack.classify.expression
+    table: dict[str, Counter] = {}
+    for row, f in corpus_facts:
+        if f.error or row["faces_in_image"] != "1" or row["expression"] == "unknown":
+            continue
+        face = _subject(f)
+        if face is None or not face.blendshapes:
+            continue
+        got, conf = classify.expression(face, opts)
+        assert 0.0 <= conf <= 1.0
+        table.setdefault(row["expression"], Counter())[got] += 1
+    rate = {k: v[k] / sum(v.values()) for k, v in table.items()}
+    print("\nexpression agreement:", {k: f"{v[k]}/{sum(v.values())}" for k, v in table.items()})
+    # measured on this corpus: neutral 93 %, smile 80 %, surprise 67 %; per-photo frown is weak by design
+    assert rate["neutral"] >= 0.85
+    assert rate["smile"] >= 0.75
+    assert rate["surprise"] >= 0.6
+
+
+def test_pose_angles_have_the_spec_sign(corpus_facts):
+    """yaw > 0 = subject turned to their own left (AFLW2000 labels, our convention)."""
+    by_path = {row["path"]: f for row, f in corpus_facts}
+    left = _subject(by_path["aflw2000_02810/2dasl_image02810.jpg"])
+    right = _subject(by_path["aflw2000_02713/2dasl_image02713.jpg"])
+    assert left.yaw > 55 and right.yaw < -55
