@@ -89,7 +89,7 @@ def rotation_to_ypr(matrix: np.ndarray) -> tuple[float, float, float]:
     """Yaw, pitch, roll in degrees from the landmarker's face transformation matrix.
 
     Signs (checked on the labelled corpus): yaw > 0 = subject turned to their own left (nose toward
-    the image's right), pitch > 0 = chin up, roll > 0 = head tilted toward the image's left... see tests.
+    the image's right). Pitch and roll signs are MediaPipe's; PO01 uses only their magnitude.
     """
     r = np.asarray(matrix, dtype=np.float64)[:3, :3]
     sy = math.hypot(r[0, 0], r[1, 0])
@@ -108,22 +108,22 @@ def _resize_long(img: np.ndarray, long_side: int) -> tuple[np.ndarray, float]:
     return out, f
 
 
+def _intersection(a: tuple[float, ...], b: tuple[float, ...]) -> float:
+    iw = max(0.0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
+    ih = max(0.0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
+    return iw * ih
+
+
 def _iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:
-    ax2, ay2, bx2, by2 = a[0] + a[2], a[1] + a[3], b[0] + b[2], b[1] + b[3]
-    iw = max(0.0, min(ax2, bx2) - max(a[0], b[0]))
-    ih = max(0.0, min(ay2, by2) - max(a[1], b[1]))
-    inter = iw * ih
+    inter = _intersection(a, b)
     union = a[2] * a[3] + b[2] * b[3] - inter
     return inter / union if union > 0 else 0.0
 
 
 def _overlap_small(a: tuple[float, ...], b: tuple[float, ...]) -> float:
     """Intersection over the smaller box: a tile's cut face inside a whole face counts as the same face."""
-    ax2, ay2, bx2, by2 = a[0] + a[2], a[1] + a[3], b[0] + b[2], b[1] + b[3]
-    iw = max(0.0, min(ax2, bx2) - max(a[0], b[0]))
-    ih = max(0.0, min(ay2, by2) - max(a[1], b[1]))
     small = min(a[2] * a[3], b[2] * b[3])
-    return iw * ih / small if small > 0 else 0.0
+    return _intersection(a, b) / small if small > 0 else 0.0
 
 
 @contextlib.contextmanager
