@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from .analyzers.faces import DetectorOptions
-from .checks import REGISTRY, ImageRule
+from .checks import REGISTRY, Rule
 from .classify import ClassifyOptions, ExpressionOptions, LightingOptions, PoseOptions
 from .errors import ConfigError
+from .identity import IdentityOptions
 from .imageio import LoadLimits
 from .model import Severity
 
@@ -59,6 +60,7 @@ class Pack:
     scoring: ScoringOptions
     detector: DetectorOptions
     limits: LoadLimits
+    identity: IdentityOptions = IdentityOptions()
 
     def select(self, select: list[str] | None = None, ignore: list[str] | None = None) -> Pack:
         """Keep the rules matching any `select` prefix (code or name) and none of the `ignore` prefixes."""
@@ -139,7 +141,7 @@ def load_pack(name_or_path: str = "default") -> Pack:
     return pack_from_dict(data, where, path.stem)
 
 
-_TOP_KEYS = ("name", "description", "scoring", "classify", "detector", "limits", "rules")
+_TOP_KEYS = ("name", "description", "scoring", "classify", "identity", "detector", "limits", "rules")
 
 
 def pack_from_dict(data: dict[str, Any], where: str = "<pack>", name: str = "custom") -> Pack:
@@ -175,10 +177,11 @@ def pack_from_dict(data: dict[str, Any], where: str = "<pack>", name: str = "cus
         scoring=_build(ScoringOptions, _table(data, "scoring", where), f"{where} [scoring]"),
         detector=_build(DetectorOptions, _table(data, "detector", where), f"{where} [detector]"),
         limits=_build(LoadLimits, _table(data, "limits", where), f"{where} [limits]"),
+        identity=_build(IdentityOptions, _table(data, "identity", where), f"{where} [identity]"),
     )
 
 
-def _rule_setting(rule: type[ImageRule], table: dict[str, Any], where: str) -> RuleSetting:
+def _rule_setting(rule: type[Rule], table: dict[str, Any], where: str) -> RuleSetting:
     table = dict(table)
     severity = rule.default_severity
     if "severity" in table:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import statistics
 from collections.abc import Callable, Sequence
@@ -11,11 +12,21 @@ from PIL import Image
 
 from . import classify, scoring
 from ._version import __version__
-from .analyzers import FaceDetector, analyze, failed_facts
-from .checks import REGISTRY, ImageContext
+from .analyzers import FaceDetector, FaceEmbedder, analyze, failed_facts
+from .checks import REGISTRY, ImageContext, SetContext
 from .config import Pack, load_pack
 from .discovery import PhotoSet, discover
 from .errors import ImageLoadError
+from .identity import (
+    IdentityMatch,
+    PhotoIdentity,
+    Reference,
+    SetIdentity,
+    match_reference,
+    prominent_face,
+    reference_from_facts,
+    resolve,
+)
 from .imageio import LoadedImage, decode_bytes, from_array, from_pil, load_path
 from .model import FaceFacts, FaceResult, Finding, ImageFacts, ImageResult, Report, SetResult, Severity
 
@@ -31,9 +42,11 @@ _LIGHTING_KEYS = ("indoor", "outdoor", "sunny", "overcast", "artificial", "flash
 
 
 class Checker:
-    """Loads the rule pack and (when a selected rule needs it) the face model once; checks many photos.
+    """Loads the rule pack and (when a selected rule needs them) the face models once; checks many photos.
 
-    Use as a context manager, or call `close()`, to release the model. Not thread-safe: one per thread.
+    `reference` fixes the subject to a known identity (earlier photos of the user, or a saved reference
+    file) instead of finding it in the set: the upload-pipeline case. Use as a context manager, or call
+    `close()`, to release the models. Not thread-safe: one per thread.
     """
 
     def __init__(
@@ -43,14 +56,23 @@ class Checker:
         face_model: str | os.PathLike[str] | None = None,
         select: list[str] | None = None,
         ignore: list[str] | None = None,
+        reference: Reference | Sequence[PhotoSource] | str | os.PathLike[str] | None = None,
     ) -> None:
         base = pack if isinstance(pack, Pack) else load_pack(pack)
         self.pack = base.select(select, ignore) if (select or ignore) else base
         self.face_model = face_model
-        self.needs_faces = any("faces" in REGISTRY[c].requires for c in self.pack.rules)
+        needs = set().union(*(REGISTRY[c].requires for c in self.pack.rules)) if self.pack.rules else set()
+        self.needs_identity = "identity" in needs or reference is not None
+        self.needs_faces = "faces" in needs or self.needs_identity
         self._detector: FaceDetector | None = None
+        self._embedder: FaceEmbedder | None = None
         if self.needs_faces:
             self._detector = FaceDetector(face_model, self.pack.detector)  # ModelError here, before any photo
+        if self.needs_identity:
+            self._embedder = FaceEmbedder()
+        self.reference: Reference | None = None
+        if reference is not None:
+            self.reference = reference if isinstance(reference, Reference) else self.build_reference(reference)
 
     def close(self) -> None:
         if self._detector is not None:
@@ -72,7 +94,7 @@ class Checker:
         except ImageLoadError as e:
             return failed_facts(label, "", e.reason)
         try:
-            return analyze(img, self._detector)
+            return analyze(img, self._detector, self._embedder)
         except MemoryError:
             return failed_facts(label, img.content_hash, "not enough memory to analyse this image")
         except Exception as e:  # an analyzer bug on one strange photo must not end the run
@@ -92,10 +114,51 @@ class Checker:
             return from_array(source, label)
         raise TypeError(f"cannot check a {type(source).__name__}: give a path, bytes, a PIL image or a numpy array")
 
+    # --------------------------------------------------------------------------------- identity
+    def build_reference(self, sources: Sequence[PhotoSource] | str | os.PathLike[str]) -> Reference:
+        """A reference identity from earlier photos (files, folders, bytes, images) or a saved reference file.
+
+        Raises ConfigError when they show no face that can be read, or more than one person.
+        """
+        if isinstance(sources, (str, os.PathLike)):
+            sources = [sources]
+        if len(sources) == 1 and isinstance(sources[0], (str, os.PathLike)) and str(sources[0]).endswith(".json"):
+            return Reference.load(sources[0])
+        if self._embedder is None:
+            self._embedder = FaceEmbedder()
+            if self._detector is None:
+                self._detector = FaceDetector(self.face_model, self.pack.detector)
+        items: list[tuple[PhotoSource, str | None]] = []
+        for src in sources:
+            if isinstance(src, (str, os.PathLike)):
+                items.extend((f, None) for s in discover([str(src)]) for f in s.files)
+            else:
+                items.append((src, f"<reference {len(items) + 1}>"))
+        return reference_from_facts([self.facts(src, name) for src, name in items], self.pack.identity)
+
+    def match(self, source: PhotoSource, reference: Reference | None = None, name: str | None = None) -> IdentityMatch:
+        """Is the person in this photo the reference identity? Which face, and how far from it."""
+        ref = reference or self.reference
+        if ref is None:
+            raise ValueError("match() needs a reference: pass one, or create the Checker with reference=...")
+        if self._embedder is None:
+            self._embedder = FaceEmbedder()
+        facts = self.facts(source, name)
+        return match_reference(facts, ref, self.pack.identity)
+
     # ---------------------------------------------------------------------------------- checking
     def check_image(self, source: PhotoSource, name: str | None = None) -> ImageResult:
-        """Check one photo on its own (the upload-pipeline case): image rules only, no set context."""
-        return self.judge_set_facts([self.facts(source, name)])[0]
+        """Check one photo on its own (the upload-pipeline case): image rules, plus ID01 against the
+        Checker's reference when it has one. Set findings about this photo are folded into its findings."""
+        facts = self.facts(source, name)
+        images, set_findings, _ = self._judge([facts])
+        image = images[0]
+        extra = [f for f in set_findings if image.path in f.paths]
+        if not extra:
+            return image
+        findings = tuple(sorted(image.findings + tuple(extra), key=lambda f: (f.code, f.message)))
+        score = scoring.photo_score(findings, self.pack.scoring)
+        return dataclasses.replace(image, findings=findings, score=score)
 
     def check(self, paths: Sequence[str | os.PathLike[str]], progress: ProgressCallback | None = None) -> Report:
         sets = discover([str(p) for p in paths])
@@ -123,46 +186,75 @@ class Checker:
         )
 
     # ---------------------------------------------------------------------------------- judging
+    def resolve_identity(self, facts: Sequence[ImageFacts]) -> SetIdentity:
+        return resolve(facts, self.pack.identity, self.reference)
+
     def judge_set_facts(self, facts: list[ImageFacts]) -> list[ImageResult]:
-        pitch, roll = _set_level(facts)
-        return [self._judge_image(f, pitch, roll) for f in facts]
+        return self._judge(facts)[0]
+
+    def _judge(self, facts: list[ImageFacts]) -> tuple[list[ImageResult], list[Finding], SetIdentity]:
+        """Identity first (it decides each photo's subject face), then image rules, then set rules."""
+        identity = self.resolve_identity(facts)
+        subjects = [
+            f.faces[pid.subject] if f.faces and pid.subject is not None else None
+            for f, pid in zip(facts, identity.photos)
+        ]
+        pitch, roll = _set_level(subjects)
+        images = [self._judge_image(f, pid, pitch, roll) for f, pid in zip(facts, identity.photos)]
+        ctx = SetContext(facts=facts, identity=identity, images=images)
+        set_findings: list[Finding] = []
+        for code, setting in self.pack.rules.items():
+            rule = REGISTRY[code]
+            if rule.level != "set":
+                continue
+            for hit in rule().check(ctx, setting.options):  # type: ignore[arg-type]
+                set_findings.append(Finding(code, rule.name, setting.severity, hit.message, hit.fix, hit.paths))
+        return images, set_findings, identity
 
     def judge_set(self, photo_set: PhotoSet, facts: list[ImageFacts]) -> SetResult:
-        images = sorted(self.judge_set_facts(facts), key=lambda r: r.path)
+        images, set_findings, _ = self._judge(facts)
+        images.sort(key=lambda r: r.path)
         opts = self.pack.scoring
-        set_findings: list[Finding] = []  # set-level rules arrive with the set-judgement issue
+        blamed = _blamed_paths(set_findings)
         score = scoring.set_score([i.score for i in images], set_findings, opts)
         any_error = any(not i.usable for i in images)
         any_set_error = any(f.severity is Severity.ERROR for f in set_findings)
+        usable = [i for i in images if i.usable and i.path not in blamed]
         return SetResult(
             path=photo_set.path,
             score=score,
             verdict=scoring.verdict(score, any_error, any_set_error, opts),
-            coverage=_coverage(images),
-            advice=tuple(_advice(images)),
+            coverage=_coverage(usable),
+            advice=tuple(_advice(images, set_findings)),
             findings=tuple(sorted(set_findings, key=Finding.sort_key)),
             images=tuple(images),
         )
 
-    def _judge_image(self, facts: ImageFacts, set_pitch: float, set_roll: float) -> ImageResult:
-        subject_index = pick_subject(facts.faces)
-        subject = facts.faces[subject_index] if facts.faces and subject_index is not None else None
-        ctx = ImageContext(facts=facts, subject=subject, set_pitch=set_pitch, set_roll=set_roll)
+    def _judge_image(
+        self, facts: ImageFacts, pid: PhotoIdentity, set_pitch: float, set_roll: float
+    ) -> ImageResult:
+        subject = facts.faces[pid.subject] if facts.faces and pid.subject is not None else None
+        ctx = ImageContext(facts=facts, subject=subject, set_pitch=set_pitch, set_roll=set_roll, identity=pid)
         findings: list[Finding] = []
         for code, setting in self.pack.rules.items():
             rule = REGISTRY[code]
+            if rule.level != "image":
+                continue
             if facts.error and code != "IQ01":
                 continue
             if not facts.error and ("basic" in rule.requires and facts.basic is None):
                 continue
             if "faces" in rule.requires and facts.faces is None:
                 continue
-            for hit in rule().check(ctx, setting.options):
+            if "identity" in rule.requires and not facts.identity_measured:
+                continue
+            for hit in rule().check(ctx, setting.options):  # type: ignore[arg-type]
                 findings.append(Finding(code, rule.name, setting.severity, hit.message, hit.fix))
         findings.sort(key=lambda f: (f.code, f.message))
         cls = self.pack.classify
         faces = tuple(
-            _face_result(face, i == subject_index, cls) for i, face in enumerate(facts.faces or ())
+            _face_result(face, i == pid.subject, pid.distances[i] if pid.distances else None, cls)
+            for i, face in enumerate(facts.faces or ())
         )
         b = facts.basic
         return ImageResult(
@@ -178,13 +270,13 @@ class Checker:
 
 
 def pick_subject(faces: tuple[FaceFacts, ...] | None) -> int | None:
-    """Until identity exists: the largest clearly visible face (landmarked faces before cascade-only ones)."""
-    if not faces:
-        return None
-    return max(range(len(faces)), key=lambda i: (faces[i].yaw is not None, faces[i].box[2] * faces[i].box[3]))
+    """Without identity: the largest clearly visible face (landmarked faces before cascade-only ones)."""
+    return prominent_face(faces)
 
 
-def _face_result(face: FaceFacts, is_subject: bool, cls: classify.ClassifyOptions) -> FaceResult:
+def _face_result(
+    face: FaceFacts, is_subject: bool, distance: float | None, cls: classify.ClassifyOptions
+) -> FaceResult:
     expr, _ = classify.expression(face, cls.expression)
     return FaceResult(
         box=face.box,
@@ -194,21 +286,23 @@ def _face_result(face: FaceFacts, is_subject: bool, cls: classify.ClassifyOption
         roll=face.roll,
         pose=classify.pose_bucket(face, cls.pose),
         expression=expr,
-        identity_distance=None,
+        identity_distance=distance,
     )
 
 
-def _set_level(facts: list[ImageFacts]) -> tuple[float, float]:
+def _set_level(subjects: Sequence[FaceFacts | None]) -> tuple[float, float]:
     """The set's median pitch and roll of subject faces: a person's habitual head carriage is not a flaw."""
-    pitches, rolls = [], []
-    for f in facts:
-        i = pick_subject(f.faces)
-        if f.faces and i is not None and f.faces[i].pitch is not None and f.faces[i].roll is not None:
-            pitches.append(f.faces[i].pitch)
-            rolls.append(f.faces[i].roll)
-    if len(pitches) < 3:  # too few to know a habit; judge against level
+    angles = [(s.pitch, s.roll) for s in subjects if s is not None and s.pitch is not None and s.roll is not None]
+    if len(angles) < 3:  # too few to know a habit; judge against level
         return 0.0, 0.0
-    return float(statistics.median(pitches)), float(statistics.median(rolls))
+    return float(statistics.median(a[0] for a in angles)), float(statistics.median(a[1] for a in angles))
+
+
+def _blamed_paths(set_findings: Sequence[Finding]) -> set[str]:
+    """Photos an error-level set finding names as the offender (e.g. ID01's intruder)."""
+    return {
+        p for f in set_findings if f.severity is Severity.ERROR and REGISTRY[f.code].blames_photos for p in f.paths
+    }
 
 
 def _coverage(images: list[ImageResult]) -> dict[str, dict[str, int]]:
@@ -216,8 +310,6 @@ def _coverage(images: list[ImageResult]) -> dict[str, dict[str, int]]:
     expr = dict.fromkeys(_EXPRESSION_KEYS, 0)
     light = dict.fromkeys(_LIGHTING_KEYS, 0)
     for img in images:
-        if not img.usable:
-            continue
         subject = next((f for f in img.faces if f.is_subject), None)
         if subject is not None:
             if subject.pose:
@@ -234,12 +326,18 @@ def _coverage(images: list[ImageResult]) -> dict[str, dict[str, int]]:
     return {"pose": pose, "expression": expr, "lighting": light}
 
 
-def _advice(images: list[ImageResult]) -> list[str]:
-    """What to replace, worst first (set-level 'what to shoot next' comes with the set rules)."""
+def _advice(images: list[ImageResult], set_findings: Sequence[Finding]) -> list[str]:
+    """What to remove or replace, worst first (what to shoot next comes with the coverage rules)."""
     out = []
+    for f in sorted(set_findings, key=lambda f: (-f.severity.rank, f.code)):
+        if f.severity is Severity.ERROR and not REGISTRY[f.code].blames_photos:
+            out.append(f"{f.name}: {f.fix}")
+    blamed = {p: f for f in set_findings if f.severity is Severity.ERROR and REGISTRY[f.code].blames_photos for p in f.paths}
+    for path, f in sorted(blamed.items()):
+        out.append(f"Remove {Path(path).name}: {f.name}")
     for img in sorted(images, key=lambda i: (i.score, i.path)):
         errors = [f for f in img.findings if f.severity is Severity.ERROR]
-        if errors:
+        if errors and img.path not in blamed:
             reasons = ", ".join(dict.fromkeys(f.name for f in errors))
             out.append(f"Replace {Path(img.path).name}: {reasons} — {errors[0].fix}")
     return out
@@ -252,9 +350,10 @@ def check(
     face_model: str | os.PathLike[str] | None = None,
     select: list[str] | None = None,
     ignore: list[str] | None = None,
+    reference: Reference | Sequence[PhotoSource] | str | os.PathLike[str] | None = None,
     progress: ProgressCallback | None = None,
 ) -> Report:
     """Check photo folders/files and return the report. Raises only ConfigError / ModelError (bad setup)."""
-    with Checker(pack, face_model=face_model, select=select, ignore=ignore) as checker:
+    with Checker(pack, face_model=face_model, select=select, ignore=ignore, reference=reference) as checker:
         return checker.check(paths, progress=progress)
 

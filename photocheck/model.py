@@ -84,6 +84,8 @@ class FaceFacts:
     eye_darkness: float | None  # eye-region luma / cheek luma (sunglasses make it small)
     eye_texture: float | None  # eye-region contrast / cheek contrast
     lower_face_mismatch: float | None  # colour distance of mouth/chin from cheek skin (masks, hands)
+    # dlib 128-D face descriptor; None when identity was not measured or the face cannot be described
+    embedding: tuple[float, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,7 @@ class ImageFacts:
     faces: tuple[FaceFacts, ...] | None = None  # None = face analysis not run
     lighting: LightingFacts | None = None
     notes: tuple[str, ...] = ()  # non-fatal remarks from loading (e.g. "animated: first frame used")
+    identity_measured: bool = False  # faces were given embeddings (where describable)
 
     def to_dict(self) -> dict[str, Any]:
         return to_jsonable(self)

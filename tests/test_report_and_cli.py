@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import jsonschema
 from click.testing import CliRunner
@@ -71,7 +72,12 @@ def test_json_report_validates_against_the_contract():
     (s,) = report["sets"]
     assert s["path"] == str(DEMO)
     assert [i["path"] for i in s["images"]] == sorted(i["path"] for i in s["images"])
-    assert all(sum(f["is_subject"] for f in i["faces"]) == (1 if i["faces"] else 0) for i in s["images"])
+    # one subject face per photo, except in the two intruders (biden, astronaut), which have none
+    subjects = {Path(i["path"]).name: sum(f["is_subject"] for f in i["faces"]) for i in s["images"]}
+    assert subjects == {n: 0 if n in ("biden.jpg", "astronaut.png") else 1 for n in subjects}
+    assert sorted(Path(p).name for f in s["findings"] if f["code"] == "ID01" for p in f["paths"]) == [
+        "astronaut.png", "biden.jpg"
+    ]
 
 
 def test_paths_stay_as_given(monkeypatch):

@@ -1,7 +1,8 @@
 """Rule logic on recorded facts (no models): every rule fires on a bad case and stays quiet on a good one.
 
-The base record is what the real analyzers measured on fixtures' obama3.jpg (a clean photo); each case
-changes only the measurement the rule reads.
+The base record is what the real analyzers measured on the demo's obama3.jpg (a clean photo); each case
+changes only the measurement the rule reads. Identity cases use the recorded facts of the demo's other
+Obama photos and of biden.jpg (real descriptors); a case given as a list is a set, judged as a whole.
 """
 
 from __future__ import annotations
@@ -13,13 +14,34 @@ import re
 import pytest
 
 from photocheck import load_pack
-from photocheck.checks import REGISTRY, ImageContext
+from photocheck.checks import REGISTRY, ImageContext, SetContext
 from photocheck.config import rules_dir
+from photocheck.identity import resolve
 from photocheck.model import ImageFacts
 from tests.conftest import FIXTURES
 
-BASE = ImageFacts.from_dict(json.loads((FIXTURES / "facts" / "obama3.json").read_text()))
+
+def _recorded(name: str) -> ImageFacts:
+    return ImageFacts.from_dict(json.loads((FIXTURES / "facts" / f"{name}.json").read_text()))
+
+
+BASE = _recorded("obama3")
+OBAMA, OBAMA2, BIDEN = _recorded("obama"), _recorded("obama2"), _recorded("biden")
 PACK = load_pack("default")
+
+
+def _second_face(facts: ImageFacts, **changes) -> ImageFacts:
+    """The photo with one more face: a copy of its face moved aside, with the given changes."""
+    face = facts.faces[0]
+    x, y, w, h = face.box
+    other = dataclasses.replace(face, **{"box": (x + w + 40, y, w, h), **changes})
+    return dataclasses.replace(facts, faces=(face, other))
+
+
+def _renamed(facts: ImageFacts, path: str, nudge: float = 0.0) -> ImageFacts:
+    """Another photo of the same person for set cases: same facts, another name, descriptor nudged."""
+    faces = tuple(dataclasses.replace(f, embedding=tuple(v + nudge for v in f.embedding)) for f in facts.faces)
+    return dataclasses.replace(facts, path=path, faces=faces)
 
 
 def _with(basic=None, face=None, **top) -> ImageFacts:
@@ -51,13 +73,35 @@ CASES = {
     "LI03": (_with(face={"side_difference_stops": 4.0}), _with(face={"side_difference_stops": 4.0, "yaw": 40.0})),
     "LI04": (_with(face={"background_difference_stops": 4.0, "luma_mean": 60.0}), _with(face={"background_difference_stops": 4.0, "luma_mean": 150.0})),
     "PO01": (_with(face={"roll": 45.0}), _with(face={"roll": 20.0})),
+    # a lone photo with two equal faces; the same photo with the second face a small background face
+    "FC08": (
+        _second_face(BASE, embedding=None),
+        _second_face(BASE, embedding=None, box=(40, 40, 100, 120)),
+    ),
+    # in a set: the subject's face beside a much larger face of someone else; beside a smaller one
+    "FC09": (
+        [OBAMA, OBAMA2, _second_face(BASE, box=(900, 200, 600, 700), embedding=BIDEN.faces[0].embedding)],
+        [OBAMA, OBAMA2, _second_face(BASE, box=(900, 200, 200, 240), embedding=BIDEN.faces[0].embedding)],
+    ),
+    "ID01": ([OBAMA, OBAMA2, BASE, BIDEN], [OBAMA, OBAMA2, BASE]),
+    "ID02": (
+        [OBAMA, OBAMA2, BIDEN, _renamed(BIDEN, "biden2.jpg", 0.01)],
+        [OBAMA, OBAMA2, BASE, BIDEN],
+    ),
 }
 
 
-def _fires(code: str, facts: ImageFacts) -> list:
+def _fires(code: str, case: ImageFacts | list[ImageFacts]) -> list:
+    """Hits of one rule on a photo (judged alone) or on a set (image rules: on its last photo)."""
     rule = REGISTRY[code]
-    subject = facts.faces[0] if facts.faces else None
-    return list(rule().check(ImageContext(facts=facts, subject=subject), PACK.rules[code].options))
+    facts = case if isinstance(case, list) else [case]
+    identity = resolve(facts, PACK.identity)
+    opts = PACK.rules[code].options
+    if rule.level == "set":
+        return list(rule().check(SetContext(facts=facts, identity=identity), opts))
+    pid = identity.photos[-1]
+    subject = facts[-1].faces[pid.subject] if facts[-1].faces and pid.subject is not None else None
+    return list(rule().check(ImageContext(facts=facts[-1], subject=subject, identity=pid), opts))
 
 
 @pytest.mark.parametrize("code", sorted(REGISTRY))
@@ -66,6 +110,24 @@ def test_rule_fires_and_passes(code):
     hits = _fires(code, bad)
     assert len(hits) == 1 and hits[0].message and hits[0].fix
     assert _fires(code, good) == []
+
+
+def test_id01_names_only_the_intruder():
+    (hit,) = _fires("ID01", [OBAMA, OBAMA2, BASE, BIDEN])
+    assert hit.paths == ("biden.jpg",) and hit.message.startswith("biden.jpg: its face is 0.8")
+
+
+def test_id02_says_who_is_in_which_files():
+    (hit,) = _fires("ID02", [OBAMA, OBAMA2, BIDEN, _renamed(BIDEN, "biden2.jpg", 0.01)])
+    assert "person A in biden.jpg, biden2.jpg; person B in obama.jpg, obama2.jpg" in hit.message
+    assert hit.paths == ("biden.jpg", "biden2.jpg", "obama.jpg", "obama2.jpg")
+
+
+def test_identity_of_a_face_that_cannot_be_read_is_never_a_mismatch():
+    """A turned-away subject beside a stranger: 'cannot tell', not 'someone else'."""
+    turned = _second_face(BIDEN, yaw=70.0, embedding=OBAMA.faces[0].embedding)
+    identity = resolve([OBAMA, OBAMA2, BASE, turned], PACK.identity)
+    assert identity.photos[-1].status == "unverified" and identity.photos[-1].subject == 1
 
 
 def test_recorded_facts_round_trip():

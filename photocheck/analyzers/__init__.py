@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import cv2
 import numpy as np
 
@@ -9,21 +11,23 @@ from ..imageio import LoadedImage
 from ..model import ImageFacts
 from .face_measures import measure_face
 from .faces import FaceDetector
+from .identity import FaceEmbedder
 from .lighting import analyze_lighting
 from .quality import analyze_basic
 
 # bump when a measurement changes meaning: cached facts of another version are measured again
-ANALYZER_VERSION = "2"
+ANALYZER_VERSION = "3"
 
-__all__ = ["ANALYZER_VERSION", "FaceDetector", "analyze", "failed_facts"]
+__all__ = ["ANALYZER_VERSION", "FaceDetector", "FaceEmbedder", "analyze", "failed_facts"]
 
 
 def failed_facts(path: str, content_hash: str, reason: str) -> ImageFacts:
     return ImageFacts(path=path, content_hash=content_hash, analyzer_version=ANALYZER_VERSION, error=reason)
 
 
-def analyze(img: LoadedImage, detector: FaceDetector | None) -> ImageFacts:
-    """All facts of one decoded photo. Faces are only looked for when a detector is given."""
+def analyze(img: LoadedImage, detector: FaceDetector | None, embedder: FaceEmbedder | None = None) -> ImageFacts:
+    """All facts of one decoded photo. Faces are only looked for when a detector is given, and described
+    for identity only when an embedder is given too."""
     gray = cv2.cvtColor(img.rgb, cv2.COLOR_RGB2GRAY)
     h, w = gray.shape
     f = min(1.0, 256 / max(h, w))
@@ -32,7 +36,13 @@ def analyze(img: LoadedImage, detector: FaceDetector | None) -> ImageFacts:
     lighting = analyze_lighting(img, np.ascontiguousarray(small))
     faces = None
     if detector is not None:
-        faces = tuple(measure_face(raw, img.rgb, img.scale) for raw in detector.detect(img.rgb))
+        measured = []
+        for raw in detector.detect(img.rgb):
+            face = measure_face(raw, img.rgb, img.scale)
+            if embedder is not None:
+                face = dataclasses.replace(face, embedding=embedder.embed(img.rgb, raw))
+            measured.append(face)
+        faces = tuple(measured)
     return ImageFacts(
         path=img.name,
         content_hash=img.content_hash,
@@ -41,4 +51,5 @@ def analyze(img: LoadedImage, detector: FaceDetector | None) -> ImageFacts:
         faces=faces,
         lighting=lighting,
         notes=tuple(img.notes),
+        identity_measured=faces is not None and embedder is not None,
     )

@@ -1,20 +1,29 @@
-"""The rule framework: what a rule is, what it sees, and the registry. Rules live in sibling modules."""
+"""The rule framework: what a rule is, what it sees, and the registry. Rules live in sibling modules.
+
+Image rules judge one photo (its facts and its subject face); set rules judge the photos together
+(identity, and later coverage and duplicates). Both are pure functions of facts, context and options.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any, ClassVar
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
 
+from ..identity import PhotoIdentity, SetIdentity
 from ..model import FaceFacts, ImageFacts, Severity
+
+if TYPE_CHECKING:
+    from ..model import ImageResult
 
 
 @dataclass(frozen=True)
 class Hit:
-    """What a rule reports: the measured problem and what to do about it."""
+    """What a rule reports: the measured problem and what to do about it (and, for set rules, which photos)."""
 
     message: str
     fix: str
+    paths: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -25,10 +34,20 @@ class ImageContext:
     subject: FaceFacts | None
     set_pitch: float = 0.0  # the set's median pitch: PO01 judges tilt relative to how this person holds their head
     set_roll: float = 0.0
+    identity: PhotoIdentity | None = None  # how the subject face was chosen (None: no identity step ran)
 
 
-class ImageRule:
-    """A pure check of one photo. Subclasses set the class attributes and implement `check`."""
+@dataclass(frozen=True)
+class SetContext:
+    """What a set rule may look at: every photo's facts and image results, and who the set is about."""
+
+    facts: Sequence[ImageFacts]
+    identity: SetIdentity
+    images: Sequence[ImageResult] = field(default=())
+
+
+class Rule:
+    """Common attributes of every rule. Subclasses set them and implement `check`."""
 
     code: ClassVar[str]
     name: ClassVar[str]
@@ -36,20 +55,36 @@ class ImageRule:
     default_severity: ClassVar[Severity]
     level: ClassVar[str] = "image"
     requires: ClassVar[frozenset[str]] = frozenset({"basic"})
+    # set rules whose paths name the offending photos (not just the photos involved): an error-level
+    # finding of theirs makes those photos unusable, like an error of the photo's own
+    blames_photos: ClassVar[bool] = False
 
     @dataclass(frozen=True)
     class Options:
         pass
 
+
+class ImageRule(Rule):
+    """A pure check of one photo."""
+
     def check(self, ctx: ImageContext, opts: Any) -> Iterator[Hit]:  # pragma: no cover - abstract
         raise NotImplementedError
 
 
-REGISTRY: dict[str, type[ImageRule]] = {}
+class SetRule(Rule):
+    """A pure check of the photos of one set together."""
+
+    level: ClassVar[str] = "set"
+
+    def check(self, ctx: SetContext, opts: Any) -> Iterator[Hit]:  # pragma: no cover - abstract
+        raise NotImplementedError
 
 
-def register(cls: type[ImageRule]) -> type[ImageRule]:
+REGISTRY: dict[str, type[ImageRule] | type[SetRule]] = {}
+
+
+def register(cls: type[Rule]) -> type[Rule]:
     if cls.code in REGISTRY:
         raise ValueError(f"rule code {cls.code} registered twice")
-    REGISTRY[cls.code] = cls
+    REGISTRY[cls.code] = cls  # type: ignore[assignment]
     return cls

@@ -1,0 +1,323 @@
+"""Who the set is about: the identity that recurs across the photos, and which face in each photo is theirs.
+
+Pure functions of recorded facts (face embeddings) and options; no model runs here. The subject is found
+robustly — not as the mean of every face, which intruders and bystanders would drag — by linking faces
+that are close to each other into people and taking the person seen in the most photos. Each photo's
+subject face is then the face nearest that person's centre; other faces are bystanders.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from .errors import ConfigError
+from .model import FaceFacts, ImageFacts
+
+# match: the subject's face is in the photo; mismatch: its best candidate is someone else; unverified:
+# faces whose identity cannot be read (profile, tiny, blurred); alone: no identity to compare with.
+PhotoStatus = Literal["match", "mismatch", "unverified", "alone", "no-face"]
+Basis = Literal["set", "reference", "none"]
+
+
+@dataclass(frozen=True)
+class IdentityOptions:
+    """Thresholds on dlib face-descriptor distances (Euclidean) and on when a face can be verified at all."""
+
+    max_distance: float = 0.6  # farther than this from the subject = another person (ID01)
+    link_distance: float = 0.5  # faces this close are linked into one person while finding who recurs
+    min_face_height: int = 48  # px; smaller faces are "identity unverified"
+    max_abs_yaw: float = 50.0  # degrees; descriptors of turned-away faces are unreliable
+    min_sharpness: float = 0.15  # focus ratio (see FC03); below it a descriptor is unreliable
+    mixed_min_ratio: float = 0.5  # a second person in at least this share of the subject's photos = ID02
+
+
+@dataclass(frozen=True)
+class Person:
+    """One identity found in the set: its centre descriptor and its face in each photo it appears in."""
+
+    centre: tuple[float, ...]
+    members: dict[int, int]  # photo index -> face index
+
+    @property
+    def photos(self) -> list[int]:
+        return sorted(self.members)
+
+
+@dataclass(frozen=True)
+class PhotoIdentity:
+    status: PhotoStatus
+    subject: int | None  # index into the photo's faces of the subject face; None if not in the photo
+    candidate: int | None = None  # the face compared with the subject (for mismatch: the look-alike)
+    distances: tuple[float | None, ...] = ()  # per face, to the subject's centre; None when not verifiable
+    person: int | None = None  # index into SetIdentity.people of the subject face's person
+
+
+@dataclass(frozen=True)
+class SetIdentity:
+    basis: Basis
+    people: tuple[Person, ...]  # seen in most photos first
+    photos: tuple[PhotoIdentity, ...]
+    mixed: bool = False  # two or more people in comparable numbers: no single subject
+    options: IdentityOptions = field(default_factory=IdentityOptions)
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A known identity to check new photos against: the centre descriptor of the user's earlier photos."""
+
+    centre: tuple[float, ...]
+    photos: int
+    sources: tuple[str, ...] = field(default=())
+
+    FORMAT = "photocheck-reference"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"format": self.FORMAT, "version": 1, "photos": self.photos, "sources": list(self.sources),
+                "centre": list(self.centre)}  # fmt: skip
+
+    def save(self, path: str | Path) -> None:
+        Path(path).write_text(json.dumps(self.to_dict(), indent=1) + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: str | Path) -> Reference:
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+            raise ConfigError(f"{path}: not a readable reference file ({e})") from None
+        centre = data.get("centre") if isinstance(data, dict) else None
+        if (
+            not isinstance(data, dict)
+            or data.get("format") != cls.FORMAT
+            or not isinstance(centre, list)
+            or len(centre) != 128
+            or not all(isinstance(v, (int, float)) and math.isfinite(v) for v in centre)
+        ):
+            raise ConfigError(f"{path}: not a photocheck reference (expected a {cls.FORMAT} JSON file)")
+        return cls(tuple(float(v) for v in centre), int(data.get("photos", 1)), tuple(data.get("sources", ())))
+
+
+def distance(a: Sequence[float], b: Sequence[float]) -> float:
+    return float(np.linalg.norm(np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64)))
+
+
+def verifiable(face: FaceFacts, opts: IdentityOptions) -> bool:
+    """Can this face's identity be read? Profile views, tiny and blurred faces give unreliable descriptors."""
+    return (
+        face.embedding is not None
+        and face.box[3] >= opts.min_face_height
+        and (face.yaw is None or abs(face.yaw) <= opts.max_abs_yaw)
+        and (face.sharpness is None or face.sharpness >= opts.min_sharpness)
+    )
+
+
+def prominent_face(faces: Sequence[FaceFacts] | None) -> int | None:
+    """Without identity: the largest face, landmarked faces before cascade-only ones."""
+    if not faces:
+        return None
+    return max(range(len(faces)), key=lambda i: (faces[i].yaw is not None, faces[i].box[2] * faces[i].box[3]))
+
+
+# --------------------------------------------------------------------------------------------- people
+
+
+def find_people(facts: Sequence[ImageFacts], opts: IdentityOptions) -> list[Person]:
+    """Group the verifiable faces of a set into people, most photos first.
+
+    Greedy and deterministic: the face with close neighbours in the most photos seeds a person; each photo
+    contributes at most its one nearest face; the centre is the members' mean, re-fitted once. Repeat on
+    the faces left. A lone intruder or bystander becomes a person of one photo and never moves the centre.
+    """
+    cands = [
+        (p, i, f.embedding)
+        for p, fa in enumerate(facts)
+        for i, f in enumerate(fa.faces or ())
+        if f.embedding is not None and verifiable(f, opts)
+    ]
+    if not cands:
+        return []
+    emb = np.array([c[2] for c in cands], dtype=np.float64)
+    dist = np.linalg.norm(emb[:, None, :] - emb[None, :, :], axis=2)
+    pool = set(range(len(cands)))
+    people: list[Person] = []
+
+    def nearest_per_photo(d: np.ndarray) -> dict[int, int]:
+        best: dict[int, int] = {}  # photo -> candidate
+        for c in sorted(pool):
+            if d[c] <= opts.link_distance:
+                photo = cands[c][0]
+                if photo not in best or d[c] < d[best[photo]]:
+                    best[photo] = c
+        return best
+
+    while pool:
+        def support(c: int) -> tuple[int, float]:
+            near = nearest_per_photo(dist[c])
+            return len(near), -sum(dist[c][o] for o in near.values())
+
+        seed = max(sorted(pool), key=support)
+        members = nearest_per_photo(dist[seed])
+        centre = emb[list(members.values())].mean(axis=0)
+        refit = nearest_per_photo(np.linalg.norm(emb - centre, axis=1))
+        if refit:
+            members = refit
+            centre = emb[list(members.values())].mean(axis=0)
+        pool -= set(members.values())
+        people.append(
+            Person(tuple(round(float(v), 5) for v in centre), {cands[c][0]: cands[c][1] for c in members.values()})
+        )
+    # most photos first; among equals the tighter person (smaller spread) first, then the earliest photo
+    def rank(person: Person) -> tuple[int, float, int]:
+        spread = [distance(person.centre, facts[p].faces[i].embedding) for p, i in person.members.items()]  # type: ignore[arg-type,index]
+        return -len(person.members), float(np.mean(spread)), min(person.members)
+
+    return sorted(people, key=rank)
+
+
+def _is_mixed(people: Sequence[Person], opts: IdentityOptions) -> bool:
+    """Two or more people in comparable numbers. A companion who only appears beside the subject is not."""
+    if len(people) < 2:
+        return False
+    first, second = set(people[0].photos), set(people[1].photos)
+    if len(second) == len(first):
+        return True  # equally often: which one the profile is about cannot be told
+    without_subject = second - first
+    return len(without_subject) >= 2 and len(without_subject) >= opts.mixed_min_ratio * len(first)
+
+
+def mixed_people(identity: SetIdentity) -> list[Person]:
+    """The people that make a set mixed: those seen in a comparable number of photos, in order."""
+    if not identity.mixed:
+        return []
+    first = len(identity.people[0].photos)
+    least = max(1, math.ceil(identity.options.mixed_min_ratio * first))
+    return [p for p in identity.people if len(p.photos) >= least]
+
+
+# ----------------------------------------------------------------------------------------- resolution
+
+
+def _against(faces: Sequence[FaceFacts], centre: Sequence[float], opts: IdentityOptions) -> PhotoIdentity:
+    """Which face of one photo is the subject whose centre is given, and whether the subject is there at all."""
+    if not faces:
+        return PhotoIdentity("no-face", None)
+    distances = tuple(
+        round(distance(f.embedding, centre), 3) if f.embedding is not None and verifiable(f, opts) else None
+        for f in faces
+    )
+    verified = [i for i, d in enumerate(distances) if d is not None]
+    # faces that could be the subject but whose identity cannot be read (turned away, blurred), as long
+    # as they are not tiny background faces: their presence means "cannot tell", never "someone else"
+    unreadable = [
+        i for i, f in enumerate(faces) if distances[i] is None and f.box[3] >= opts.min_face_height
+    ]
+    if verified:
+        best = min(verified, key=lambda i: (distances[i], i))
+        if distances[best] <= opts.max_distance:  # type: ignore[operator]
+            return PhotoIdentity("match", best, best, distances)
+        if not unreadable:
+            return PhotoIdentity("mismatch", None, best, distances)
+    if unreadable:
+        return PhotoIdentity("unverified", _largest(faces, unreadable), None, distances)
+    return PhotoIdentity("unverified", prominent_face(faces), None, distances)
+
+
+def _largest(faces: Sequence[FaceFacts], indices: Sequence[int]) -> int:
+    return max(indices, key=lambda i: (faces[i].box[2] * faces[i].box[3], -i))
+
+
+def _alone(faces: Sequence[FaceFacts] | None) -> PhotoIdentity:
+    if not faces:
+        return PhotoIdentity("no-face", None)
+    return PhotoIdentity("alone", prominent_face(faces), None, tuple(None for _ in faces))
+
+
+def resolve(
+    facts: Sequence[ImageFacts], opts: IdentityOptions | None = None, reference: Reference | None = None
+) -> SetIdentity:
+    """The set's subject and each photo's subject face. With a reference, the reference is the subject."""
+    opts = opts or IdentityOptions()
+    measured = [f.identity_measured and f.faces is not None for f in facts]
+    if not any(measured):
+        return SetIdentity("none", (), tuple(_alone(f.faces) for f in facts), options=opts)
+    if reference is not None:
+        photos = tuple(
+            _against(f.faces or (), reference.centre, opts) if m else _alone(f.faces) for f, m in zip(facts, measured)
+        )
+        return SetIdentity("reference", (), photos, options=opts)
+
+    people = find_people(facts, opts)
+    photos_with_people = {p for person in people for p in person.members}
+    if len(photos_with_people) < 2:
+        # one photo with readable faces: nobody can recur, so there is nothing to compare with
+        return SetIdentity("none", tuple(people), tuple(_alone(f.faces) for f in facts), options=opts)
+    mixed = _is_mixed(people, opts)
+    if not mixed:
+        subject = people[0]
+        photos = []
+        for f, m in zip(facts, measured):
+            if not m:
+                photos.append(_alone(f.faces))
+                continue
+            pid = _against(f.faces or (), subject.centre, opts)
+            photos.append(dataclasses.replace(pid, person=0 if pid.status == "match" else None))
+        return SetIdentity("set", tuple(people), tuple(photos), options=opts)
+
+    # mixed: no single subject; each photo is judged on the face of the most frequent person in it
+    photos = []
+    for p, (f, m) in enumerate(zip(facts, measured)):
+        owner = next((k for k, person in enumerate(people) if p in person.members), None)
+        if not m or owner is None:
+            photos.append(_alone(f.faces) if not m else _against(f.faces or (), people[0].centre, opts))
+            continue
+        pid = _against(f.faces or (), people[owner].centre, opts)
+        photos.append(dataclasses.replace(pid, person=owner))
+    return SetIdentity("set", tuple(people), tuple(photos), mixed=True, options=opts)
+
+
+def reference_from_facts(facts: Sequence[ImageFacts], opts: IdentityOptions | None = None) -> Reference:
+    """The identity of a user's earlier photos, for checking new uploads one at a time.
+
+    Raises ConfigError when the photos show no single identity (no describable face, or two people).
+    """
+    opts = opts or IdentityOptions()
+    names = ", ".join(f.path for f in facts) or "(no photos)"
+    people = find_people(facts, opts)
+    if not people:
+        raise ConfigError(f"reference photos show no face whose identity can be read: {names}")
+    if _is_mixed(people, opts) or (len(people[0].members) == 1 and len(people) > 1):
+        raise ConfigError(f"reference photos show more than one person and no single subject: {names}")
+    subject = people[0]
+    return Reference(subject.centre, len(subject.members), tuple(facts[p].path for p in subject.photos))
+
+
+@dataclass(frozen=True)
+class IdentityMatch:
+    """The answer for one upload checked against a reference identity."""
+
+    path: str
+    same_person: bool | None  # None: no face whose identity can be read (profile, tiny, blurred, none)
+    distance: float | None  # of the nearest readable face to the reference
+    face_index: int | None  # into the photo's faces; the subject face when same_person
+    box: tuple[int, int, int, int] | None
+    status: PhotoStatus
+    error: str | None = None  # the photo could not be read at all
+
+
+def match_reference(facts: ImageFacts, reference: Reference, opts: IdentityOptions | None = None) -> IdentityMatch:
+    opts = opts or IdentityOptions()
+    if facts.error:
+        return IdentityMatch(facts.path, None, None, None, None, "no-face", facts.error)
+    pid = _against(facts.faces or (), reference.centre, opts)
+    index = pid.subject if pid.status == "match" else pid.candidate
+    dist = pid.distances[index] if index is not None and pid.distances else None
+    same = True if pid.status == "match" else False if pid.status == "mismatch" else None
+    box = facts.faces[index].box if facts.faces and index is not None else None
+    return IdentityMatch(facts.path, same, dist, index, box, pid.status)
