@@ -9,12 +9,21 @@ For upload pipelines, keep a Checker (models load once) and check one photo at a
 
     >>> with photocheck.Checker() as checker:
     ...     result = checker.check_image(upload_bytes, name="IMG_0042.jpg")
+
+To check that an upload shows the same person as the profile so far, give the Checker a reference
+(earlier photos, or a file saved with `Reference.save` / `photocheck reference`):
+
+    >>> with photocheck.Checker(reference=["profile/"]) as checker:
+    ...     match = checker.match(upload_bytes, name="IMG_0043.jpg")
+    ...     match.same_person, match.distance
+    (True, 0.31)
 """
 
 from ._version import __version__
 from .config import Pack, load_pack
 from .engine import Checker, PhotoSource, check
 from .errors import ConfigError, ImageLoadError, ModelError, PhotocheckError
+from .identity import IdentityMatch, Reference
 from .model import (
     FaceFacts,
     FaceResult,
@@ -33,6 +42,7 @@ __all__ = [
     "FaceFacts",
     "FaceResult",
     "Finding",
+    "IdentityMatch",
     "ImageFacts",
     "ImageLoadError",
     "ImageResult",
@@ -40,6 +50,7 @@ __all__ = [
     "Pack",
     "PhotoSource",
     "PhotocheckError",
+    "Reference",
     "Report",
     "SetResult",
     "Severity",

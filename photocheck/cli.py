@@ -43,9 +43,12 @@ def _run(
     fail_on: str,
     fail_under: float | None,
     color: bool | None,
+    reference: list[str] | None = None,
 ) -> int:
     try:
-        with Checker(pack, face_model=face_model, select=select or None, ignore=ignore or None) as checker:
+        with Checker(
+            pack, face_model=face_model, select=select or None, ignore=ignore or None, reference=reference or None
+        ) as checker:
             report = checker.check(paths, progress=_progress_bar())
     except (ConfigError, ModelError) as e:
         click.echo(f"photocheck: error: {e}", err=True)
@@ -110,6 +113,13 @@ _check_options = [
     ),
     click.option("--fail-under", type=click.FloatRange(0, 100), help="Exit 1 when the score is below this."),
     click.option("--color/--no-color", default=None, help="Colour the text report (default: when a terminal)."),
+    click.option(
+        "--reference",
+        multiple=True,
+        type=click.Path(exists=True),
+        help="The subject is this person: earlier photos (files or a folder; repeatable) or a reference .json "
+        "saved by `photocheck reference`. For checking new uploads one at a time.",
+    ),
 ]
 
 
@@ -153,6 +163,7 @@ def _invoke(paths: list[str], kw: dict[str, object]) -> int:
             fail_on=str(kw["fail_on"]),
             fail_under=kw["fail_under"],  # type: ignore[arg-type]
             color=kw["color"],  # type: ignore[arg-type]
+            reference=list(kw["reference"]),  # type: ignore[call-overload]
         )
     except KeyboardInterrupt:
         click.echo("photocheck: interrupted", err=True)
@@ -191,6 +202,30 @@ def rule_cmd(code: str) -> None:
         sys.exit(2)
     doc = rules_dir() / "docs" / f"{key}-{REGISTRY[key].name}.md"
     click.echo(doc.read_text(encoding="utf-8"))
+
+
+@main.command("reference")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the reference JSON to FILE.")
+@click.option("--face-model", envvar="PHOTOCHECK_FACE_MODEL", type=click.Path(dir_okay=False))
+def reference_cmd(paths: tuple[str, ...], output: str | None, face_model: str | None) -> None:
+    """Save the identity of a user's photos (a face descriptor, no pixels) for later `--reference` checks."""
+    try:
+        with Checker(face_model=face_model) as checker:
+            ref = checker.build_reference(list(paths))
+    except (ConfigError, ModelError) as e:
+        click.echo(f"photocheck: error: {e}", err=True)
+        sys.exit(2)
+    text = json.dumps(ref.to_dict(), indent=1) + "\n"
+    if output:
+        try:
+            Path(output).write_text(text, encoding="utf-8")
+        except OSError as e:
+            click.echo(f"photocheck: error: cannot write {output}: {e.strerror or e}", err=True)
+            sys.exit(2)
+        click.echo(f"reference of {ref.photos} photo(s) written to {output}", err=True)
+    else:
+        click.echo(text, nl=False)
 
 
 @main.command("facts")

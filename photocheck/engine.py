@@ -228,6 +228,7 @@ class Checker:
             advice=tuple(_advice(images, set_findings)),
             findings=tuple(sorted(set_findings, key=Finding.sort_key)),
             images=tuple(images),
+            rejected=tuple(sorted(blamed)),
         )
 
     def _judge_image(
@@ -266,6 +267,7 @@ class Checker:
             lighting=classify.lighting(facts.lighting, cls.lighting),
             findings=tuple(findings),
             facts=facts,
+            identity=pid.status,
         )
 
 

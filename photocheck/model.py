@@ -160,6 +160,8 @@ class ImageResult:
     lighting: dict[str, str]
     findings: tuple[Finding, ...]
     facts: ImageFacts = field(repr=False, compare=False)
+    # how the subject face was settled: match, mismatch, unverified, alone (no identity to compare), no-face
+    identity: str = "alone"
 
     @property
     def usable(self) -> bool:
@@ -176,6 +178,12 @@ class SetResult:
     advice: tuple[str, ...]
     findings: tuple[Finding, ...]
     images: tuple[ImageResult, ...]
+    rejected: tuple[str, ...] = ()  # photos an error-level set finding rejects (e.g. ID01's intruders)
+
+    @property
+    def usable_images(self) -> list[ImageResult]:
+        """Photos that can go into the profile: no error of their own and not rejected by a set rule."""
+        return [i for i in self.images if i.usable and i.path not in self.rejected]
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,9 @@ from tests.conftest import DEMO
 
 def test_public_api_is_pinned():
     assert sorted(photocheck.__all__) == sorted([
-        "Checker", "ConfigError", "FaceFacts", "FaceResult", "Finding", "ImageFacts", "ImageLoadError",
-        "ImageResult", "ModelError", "Pack", "PhotoSource", "PhotocheckError", "Report", "SetResult",
+        "Checker", "ConfigError", "FaceFacts", "FaceResult", "Finding", "IdentityMatch", "ImageFacts",
+        "ImageLoadError", "ImageResult", "ModelError", "Pack", "PhotoSource", "PhotocheckError", "Reference",
+        "Report", "SetResult",
         "Severity", "__version__", "check", "load_pack", "report_dict",
     ])  # fmt: skip
 

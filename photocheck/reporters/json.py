@@ -39,6 +39,7 @@ def _image(img: ImageResult) -> dict[str, Any]:
         "width": img.width,
         "height": img.height,
         "score": _r(img.score),
+        "identity": img.identity,
         "faces": [_face(f) for f in img.faces],
         "lighting": dict(img.lighting),
         "findings": [_finding(f, False) for f in img.findings],

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import io
+from collections import Counter
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
 
-from ..model import Report, Severity
+from ..model import Report, SetResult, Severity
 
 _STYLE = {"ready": "bold green", "needs-work": "bold yellow", "not-ready": "bold red"}
 _SEV = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
@@ -22,7 +24,7 @@ def render_text(report: Report, *, color: bool = False, width: int = 100, **_: A
         f"(photocheck {report.photocheck_version}, pack {report.pack})"
     )
     for s in report.sets:
-        usable = sum(1 for i in s.images if i.usable)
+        usable = len(s.usable_images)
         con.print()
         con.print(
             f"[bold]{escape(s.path)}[/]  [{_STYLE[s.verdict]}]{s.verdict}[/]  score {s.score:.0f}/100  "
@@ -38,6 +40,9 @@ def render_text(report: Report, *, color: bool = False, width: int = 100, **_: A
         expr = ", ".join(f"{k} {v}" for k, v in s.coverage["expression"].items() if v)
         light = ", ".join(f"{k} {v}" for k, v in s.coverage["lighting"].items() if v)
         con.print(f"  Coverage  pose: {pose or '—'} | expression: {expr or '—'} | light: {light or '—'}")
+        identity_line = _identity_summary(s)
+        if identity_line:
+            con.print(f"  Identity  {identity_line}")
         for img in s.images:
             if not img.findings:
                 continue
@@ -49,3 +54,20 @@ def render_text(report: Report, *, color: bool = False, width: int = 100, **_: A
         if clean:
             con.print(f"  [green]{len(clean)} photo(s) with no findings[/]")
     return buf.getvalue()
+
+
+def _identity_summary(s: SetResult) -> str:
+    """One line: in how many photos the subject was recognised, and where it could not be."""
+    count = Counter(i.identity for i in s.images)
+    if not (count["match"] or count["mismatch"]):
+        return ""
+    parts = [f"subject recognised in {count['match']} of {len(s.images)} photos"]
+    if count["mismatch"]:
+        parts.append(f"someone else in {count['mismatch']}")
+    unverified = [Path(i.path).name for i in s.images if i.identity == "unverified"]
+    if unverified:
+        parts.append(f"not verifiable (turned away, small or soft) in {', '.join(unverified)}")
+    groups = sum(1 for i in s.images if i.identity == "match" and len(i.faces) > 1)
+    if groups:
+        parts.append(f"bystanders ignored in {groups} group photo(s)")
+    return "; ".join(parts)
