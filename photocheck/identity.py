@@ -144,41 +144,52 @@ def find_people(facts: Sequence[ImageFacts], opts: IdentityOptions) -> list[Pers
     if not cands:
         return []
     emb = np.array([c[2] for c in cands], dtype=np.float64)
-    dist = np.linalg.norm(emb[:, None, :] - emb[None, :, :], axis=2)
-    pool = set(range(len(cands)))
+    photo_of = np.array([c[0] for c in cands])
+    sq = (emb**2).sum(axis=1)
+    dist = np.sqrt(np.maximum(sq[:, None] + sq[None, :] - 2.0 * emb @ emb.T, 0.0))
+    alive = np.ones(len(cands), dtype=bool)
     people: list[Person] = []
-
-    def nearest_per_photo(d: np.ndarray) -> dict[int, int]:
-        best: dict[int, int] = {}  # photo -> candidate
-        for c in sorted(pool):
-            if d[c] <= opts.link_distance:
-                photo = cands[c][0]
-                if photo not in best or d[c] < d[best[photo]]:
-                    best[photo] = c
-        return best
-
-    while pool:
-        def support(c: int) -> tuple[int, float]:
-            near = nearest_per_photo(dist[c])
-            return len(near), -sum(dist[c][o] for o in near.values())
-
-        seed = max(sorted(pool), key=support)
-        members = nearest_per_photo(dist[seed])
+    while alive.any():
+        idx = np.flatnonzero(alive)
+        photos = np.unique(photo_of[idx])
+        # nearest linked face of every photo, for every remaining face: (faces x photos), inf = none linked
+        linked = np.where(dist[np.ix_(idx, idx)] <= opts.link_distance, dist[np.ix_(idx, idx)], np.inf)
+        nearest = np.stack([linked[:, photo_of[idx] == p].min(axis=1) for p in photos], axis=1)
+        found = np.isfinite(nearest)
+        support = found.sum(axis=1)
+        spread = np.where(found, nearest, 0.0).sum(axis=1)
+        if support.max() == 1:  # nobody left recurs: every remaining face is a person of its own photo
+            people.extend(Person(tuple(round(float(v), 5) for v in emb[c]), {cands[c][0]: cands[c][1]}) for c in idx)
+            break
+        # seed: linked in the most photos, then the most central (medoid-like), then the earliest
+        seed = int(idx[np.lexsort((idx, spread, -support))[0]])
+        members = _nearest_per_photo(dist[seed], photo_of, alive, opts.link_distance)
         centre = emb[list(members.values())].mean(axis=0)
-        refit = nearest_per_photo(np.linalg.norm(emb - centre, axis=1))
+        refit = _nearest_per_photo(np.linalg.norm(emb - centre, axis=1), photo_of, alive, opts.link_distance)
         if refit:
             members = refit
             centre = emb[list(members.values())].mean(axis=0)
-        pool -= set(members.values())
+        alive[list(members.values())] = False
         people.append(
             Person(tuple(round(float(v), 5) for v in centre), {cands[c][0]: cands[c][1] for c in members.values()})
         )
+
     # most photos first; among equals the tighter person (smaller spread) first, then the earliest photo
     def rank(person: Person) -> tuple[int, float, int]:
         spread = [distance(person.centre, facts[p].faces[i].embedding) for p, i in person.members.items()]  # type: ignore[arg-type,index]
         return -len(person.members), float(np.mean(spread)), min(person.members)
 
     return sorted(people, key=rank)
+
+
+def _nearest_per_photo(d: np.ndarray, photo_of: np.ndarray, alive: np.ndarray, link: float) -> dict[int, int]:
+    """photo -> the candidate face nearest (distance d) among the remaining ones within `link`."""
+    best: dict[int, int] = {}
+    for c in np.flatnonzero(alive & (d <= link)):
+        p = int(photo_of[c])
+        if p not in best or d[c] < d[best[p]]:
+            best[p] = int(c)
+    return best
 
 
 def _is_mixed(people: Sequence[Person], opts: IdentityOptions) -> bool:
