@@ -5,6 +5,7 @@ Kept apart from the analyzers so that moving a bucket boundary re-runs no model 
 
 from __future__ import annotations
 
+import statistics
 from dataclasses import dataclass
 
 from .model import FaceFacts, LightingFacts
@@ -26,7 +27,16 @@ class ExpressionOptions:
     # mouthPress is high on most closed mouths (corpus), so it is not used
     frown_brow_min: float = 0.8  # browDownLeft/Right mean
     frown_mouth_min: float = 0.15  # mouthFrownLeft/Right mean
+    frown_pout_min: float = 0.6  # mouthShrugLower: pushed-up lower lip (sad pout)
+    frown_lip_roll_min: float = 0.5  # mouthRollLower: lips pressed in
     wink_difference_min: float = 0.45  # one eye closed, the other open
+    # relative to the same person's neutral photos in the set (their median), which removes the heavy brows
+    # and resting mouth that make per-photo frown scores unreliable
+    baseline_min_photos: int = 2  # neutral photos of the subject needed for a baseline
+    frown_brow_rise: float = 0.2
+    frown_mouth_rise: float = 0.08
+    frown_pout_rise: float = 0.3
+    frown_lip_roll_rise: float = 0.3
 
 
 @dataclass(frozen=True)
@@ -36,6 +46,9 @@ class LightingOptions:
     indoor_max_light_value: float = 8.5
     outdoor_min_sky: float = 0.15  # share of blue sky in the top third
     tungsten_max_kelvin: float = 3600.0  # warm cast without sky: artificial indoor light
+    # outdoors without EXIF exposure: the subject's cheek-to-cheek contrast tells hard sun from diffuse light
+    sunny_min_face_shadow_stops: float = 1.5
+    overcast_max_face_shadow_stops: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -60,8 +73,41 @@ def pose_bucket(face: FaceFacts, opts: PoseOptions) -> str | None:
     return f"profile-{side}"
 
 
-def expression(face: FaceFacts, opts: ExpressionOptions) -> tuple[str | None, float | None]:
-    """Expression and a 0..1 confidence (how far past its threshold the deciding score is)."""
+# the blendshape scores a frown moves, by name in the options (frown_<name>_min / _rise)
+_FROWN_SIGNS = ("brow", "mouth", "pout", "lip_roll")
+
+
+def _frown_signs(b: dict[str, float]) -> dict[str, float]:
+    return {
+        "brow": (b.get("browDownLeft", 0.0) + b.get("browDownRight", 0.0)) / 2,
+        "mouth": (b.get("mouthFrownLeft", 0.0) + b.get("mouthFrownRight", 0.0)) / 2,
+        "pout": b.get("mouthShrugLower", 0.0),
+        "lip_roll": b.get("mouthRollLower", 0.0),
+    }
+
+
+def _conf(value: float, threshold: float) -> float:
+    """0.5 at the threshold, 1.0 twice as far past it."""
+    return round(min(1.0, 0.5 + abs(value - threshold) / max(threshold, 1e-6) / 2), 3)
+
+
+def pose_confidence(face: FaceFacts, opts: PoseOptions) -> float | None:
+    """0.5 on a bucket boundary, 1.0 at 10° or more from it; a profile seen only by the cascade: 0.6."""
+    if face.yaw is None:
+        return 0.6 if face.profile_side else None
+    a = abs(face.yaw)
+    margin = min(abs(a - b) for b in (opts.frontal_max_yaw, opts.slight_max_yaw, opts.three_quarter_max_yaw))
+    return round(min(1.0, 0.5 + margin / 20.0), 3)
+
+
+def expression(
+    face: FaceFacts, opts: ExpressionOptions, baseline: dict[str, float] | None = None
+) -> tuple[str | None, float | None]:
+    """Expression and a 0..1 confidence (how far past its threshold the deciding score is).
+
+    `baseline` is the person's neutral frown signs (see `expression_baseline`): with it, a frown is a rise
+    over their own neutral face; without it, only a strong absolute frown counts.
+    """
     b = face.blendshapes
     if not b:
         return None, None
@@ -72,52 +118,71 @@ def expression(face: FaceFacts, opts: ExpressionOptions) -> tuple[str | None, fl
     smile = mean("mouthSmileLeft", "mouthSmileRight")
     jaw = b.get("jawOpen", 0.0)
     brow_up = max(b.get("browInnerUp", 0.0), mean("eyeWideLeft", "eyeWideRight"))
-    brow_down = mean("browDownLeft", "browDownRight")
-    mouth_frown = mean("mouthFrownLeft", "mouthFrownRight")
     blink_l, blink_r = b.get("eyeBlinkLeft", 0.0), b.get("eyeBlinkRight", 0.0)
 
-    def conf(value: float, threshold: float) -> float:
-        return round(min(1.0, 0.5 + abs(value - threshold) / max(threshold, 1e-6) / 2), 3)
-
     if jaw >= opts.surprise_jaw_min and (brow_up >= opts.surprise_brow_min or smile < opts.smile_min):
-        return "surprise", conf(jaw, opts.surprise_jaw_min)
+        return "surprise", _conf(jaw, opts.surprise_jaw_min)
     if smile >= opts.smile_min:
-        return "smile", conf(smile, opts.smile_min)
+        return "smile", _conf(smile, opts.smile_min)
     if abs(blink_l - blink_r) >= opts.wink_difference_min:
-        return "other", conf(abs(blink_l - blink_r), opts.wink_difference_min)
-    if brow_down >= opts.frown_brow_min:
-        return "frown", conf(brow_down, opts.frown_brow_min)
-    if mouth_frown >= opts.frown_mouth_min:
-        return "frown", conf(mouth_frown, opts.frown_mouth_min)
+        return "other", _conf(abs(blink_l - blink_r), opts.wink_difference_min)
+    signs = _frown_signs(b)
+    for name in _FROWN_SIGNS:
+        threshold = getattr(opts, f"frown_{name}_min")
+        if signs[name] >= threshold:
+            return "frown", _conf(signs[name], threshold)
+    if baseline is not None:
+        for name in _FROWN_SIGNS:
+            rise, threshold = signs[name] - baseline[name], getattr(opts, f"frown_{name}_rise")
+            if rise >= threshold:
+                return "frown", _conf(rise, threshold)
     # neutral: confident when every expression score is well below its threshold
     nearest = max(
-        smile / opts.smile_min, jaw / opts.surprise_jaw_min, brow_down / opts.frown_brow_min,
-        mouth_frown / opts.frown_mouth_min,
+        smile / opts.smile_min, jaw / opts.surprise_jaw_min,
+        *(signs[n] / getattr(opts, f"frown_{n}_min") for n in _FROWN_SIGNS),
     )  # fmt: skip
     return "neutral", round(max(0.5, 1.0 - nearest / 2), 3)
 
 
-def lighting(facts: LightingFacts | None, opts: LightingOptions) -> dict[str, str]:
-    """Setting and light, saying unknown rather than guessing."""
+def expression_baseline(faces: list[FaceFacts], opts: ExpressionOptions) -> dict[str, float] | None:
+    """The median frown signs over one person's faces that read neutral on their own; None if too few."""
+    neutral = [_frown_signs(f.blendshapes) for f in faces if expression(f, opts)[0] == "neutral"]
+    if len(neutral) < opts.baseline_min_photos:
+        return None
+    return {name: float(statistics.median(s[name] for s in neutral)) for name in _FROWN_SIGNS}
+
+
+def lighting(facts: LightingFacts | None, opts: LightingOptions, face: FaceFacts | None = None) -> dict[str, str]:
+    """Setting and light, saying unknown rather than guessing. `face` (the subject's) adds shadow hardness.
+
+    `evidence` says what decided: exif (scene light value / flash, strong), image (sky, colour temperature,
+    face shadows: weaker), or none.
+    """
     if facts is None:
-        return {"setting": "unknown", "light": "unknown"}
+        return {"setting": "unknown", "light": "unknown", "evidence": "none"}
     lv, flash = facts.exif_light_value, facts.flash_fired
     sky, kelvin = facts.sky_fraction or 0.0, facts.colour_temperature
-    setting, light = "unknown", "unknown"
+    setting, light, evidence = "unknown", "unknown", "none"
     if lv is not None:
         if lv >= opts.outdoor_min_light_value:
-            setting = "outdoor"
+            setting, evidence = "outdoor", "exif"
             light = "sunny" if lv >= opts.sunny_min_light_value else "overcast"
         elif lv <= opts.indoor_max_light_value:
-            setting = "indoor"
+            setting, evidence = "indoor", "exif"
     if setting == "unknown" and sky >= opts.outdoor_min_sky:
-        setting = "outdoor"
+        setting, evidence = "outdoor", "image"
     if setting == "unknown" and kelvin is not None and kelvin <= opts.tungsten_max_kelvin:
-        setting = "indoor"
+        setting, evidence = "indoor", "image"
+    shadow = face.side_difference_stops if face is not None else None
+    if setting == "outdoor" and light == "unknown" and shadow is not None:
+        if shadow >= opts.sunny_min_face_shadow_stops:
+            light = "sunny"
+        elif shadow <= opts.overcast_max_face_shadow_stops:
+            light = "overcast"
     if flash:
-        light = "flash"
+        light, evidence = "flash", "exif"
         if setting == "unknown" and (lv is None or lv <= opts.indoor_max_light_value):
             setting = "indoor"
     elif setting == "indoor" and light == "unknown":
         light = "artificial"
-    return {"setting": setting, "light": light}
+    return {"setting": setting, "light": light, "evidence": evidence}

@@ -34,13 +34,14 @@ def rules_dir() -> Path:
 
 @dataclass(frozen=True)
 class ScoringOptions:
-    """SPEC: one score formula. Photo: 100 minus penalties. Set: mean photo score minus set penalties."""
+    """SPEC: one score formula (see scoring.py). Photo: 100 minus penalties. Set: quality and coverage."""
 
     photo_penalty_error: float = 40.0
     photo_penalty_warning: float = 10.0
     photo_penalty_info: float = 0.0
     set_penalty_error: float = 25.0
     set_penalty_warning: float = 8.0
+    quality_weight: float = 0.7  # set score = this x photo quality + the rest x coverage
     ready_min_score: float = 85.0  # and no error finding anywhere
     not_ready_below: float = 50.0  # or any set-level error
 

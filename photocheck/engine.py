@@ -7,6 +7,7 @@ import os
 import statistics
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 import numpy as np
 from PIL import Image
 
@@ -16,6 +17,7 @@ from .analyzers import FaceDetector, FaceEmbedder, analyze, failed_facts
 from .checks import REGISTRY, ImageContext, SetContext
 from .config import Pack, load_pack
 from .discovery import PhotoSet, discover
+from .duplicates import DuplicateOptions, find_duplicates
 from .errors import ImageLoadError
 from .identity import (
     IdentityMatch,
@@ -192,47 +194,83 @@ class Checker:
     def judge_set_facts(self, facts: list[ImageFacts]) -> list[ImageResult]:
         return self._judge(facts)[0]
 
-    def _judge(self, facts: list[ImageFacts]) -> tuple[list[ImageResult], list[Finding], SetIdentity]:
-        """Identity first (it decides each photo's subject face), then image rules, then set rules."""
+    def set_context(self, facts: list[ImageFacts]) -> SetContext:
+        """Everything set rules read: identity, image results, the distinct usable shots, coverage.
+
+        Identity comes first because it decides each photo's subject face for the image rules.
+        """
         identity = self.resolve_identity(facts)
         subjects = [
             f.faces[pid.subject] if f.faces and pid.subject is not None else None
             for f, pid in zip(facts, identity.photos)
         ]
         pitch, roll = _set_level(subjects)
-        images = [self._judge_image(f, pid, pitch, roll) for f, pid in zip(facts, identity.photos)]
-        ctx = SetContext(facts=facts, identity=identity, images=images)
+        baseline = None
+        if identity.basis != "none" and not identity.mixed:
+            # frowns are read against this person's own neutral face (classify.expression_baseline)
+            own = [s for s, pid in zip(subjects, identity.photos) if s is not None and pid.status == "match"]
+            baseline = classify.expression_baseline(own, self.pack.classify.expression)
+        images = [
+            self._judge_image(f, pid, pitch, roll, baseline) for f, pid in zip(facts, identity.photos)
+        ]
+        ds02 = self.pack.rules.get("DS02")
+        groups = find_duplicates(facts, ds02.options if ds02 else DuplicateOptions())
+        repeats = {i for g in groups for i in g.members if i != g.keep}
+        shots = [
+            img for i, img in enumerate(images)
+            if img.usable and img.identity != "mismatch" and i not in repeats
+        ]  # fmt: skip
+        return SetContext(
+            facts=facts, identity=identity, images=images, shots=shots, duplicates=groups, coverage=_coverage(shots)
+        )
+
+    def _judge(self, facts: list[ImageFacts]) -> tuple[list[ImageResult], list[Finding], SetJudgement]:
+        """Image results, set findings and coverage of one set."""
+        ctx = self.set_context(facts)
+        images = list(ctx.images)
         set_findings: list[Finding] = []
+        targets: list[float] = []
         for code, setting in self.pack.rules.items():
             rule = REGISTRY[code]
-            if rule.level != "set":
+            if rule.level != "set" or (not _has_requirements(rule, facts)):
                 continue
-            for hit in rule().check(ctx, setting.options):  # type: ignore[arg-type]
-                set_findings.append(Finding(code, rule.name, setting.severity, hit.message, hit.fix, hit.paths))
-        return images, set_findings, identity
+            set_rule = rule()
+            targets.extend(set_rule.targets(ctx, setting.options))  # type: ignore[attr-defined]
+            for hit in set_rule.check(ctx, setting.options):  # type: ignore[arg-type]
+                severity = _SOFTER[setting.severity] if hit.softer else setting.severity
+                set_findings.append(
+                    Finding(code, rule.name, severity, hit.message, hit.fix, hit.paths, advice=hit.advice)
+                )
+        return images, set_findings, SetJudgement(ctx.coverage, scoring.coverage_share(targets))
 
     def judge_set(self, photo_set: PhotoSet, facts: list[ImageFacts]) -> SetResult:
-        images, set_findings, _ = self._judge(facts)
+        images, set_findings, judged = self._judge(facts)
         images.sort(key=lambda r: r.path)
         opts = self.pack.scoring
         blamed = _blamed_paths(set_findings)
-        score = scoring.set_score([i.score for i in images], set_findings, opts)
+        penalised = [f for f in set_findings if not (REGISTRY[f.code].in_coverage or REGISTRY[f.code].blames_photos)]
+        photo_scores = [0.0 if i.path in blamed else i.score for i in images]
+        score = scoring.set_score(photo_scores, penalised, opts, judged.coverage_share)
         any_error = any(not i.usable for i in images)
         any_set_error = any(f.severity is Severity.ERROR for f in set_findings)
-        usable = [i for i in images if i.usable and i.path not in blamed]
         return SetResult(
             path=photo_set.path,
             score=score,
             verdict=scoring.verdict(score, any_error, any_set_error, opts),
-            coverage=_coverage(usable),
+            coverage=judged.coverage,
             advice=tuple(_advice(images, set_findings)),
-            findings=tuple(sorted(set_findings, key=Finding.sort_key)),
+            findings=tuple(sorted(set_findings, key=_set_order)),
             images=tuple(images),
             rejected=tuple(sorted(blamed)),
         )
 
     def _judge_image(
-        self, facts: ImageFacts, pid: PhotoIdentity, set_pitch: float, set_roll: float
+        self,
+        facts: ImageFacts,
+        pid: PhotoIdentity,
+        set_pitch: float,
+        set_roll: float,
+        baseline: dict[str, float] | None = None,
     ) -> ImageResult:
         subject = facts.faces[pid.subject] if facts.faces and pid.subject is not None else None
         ctx = ImageContext(facts=facts, subject=subject, set_pitch=set_pitch, set_roll=set_roll, identity=pid)
@@ -254,9 +292,12 @@ class Checker:
         findings.sort(key=lambda f: (f.code, f.message))
         cls = self.pack.classify
         faces = tuple(
-            _face_result(face, i == pid.subject, pid.distances[i] if pid.distances else None, cls)
+            _face_result(
+                face, i == pid.subject, pid.distances[i] if pid.distances else None, cls,
+                baseline if i == pid.subject else None,
+            )
             for i, face in enumerate(facts.faces or ())
-        )
+        )  # fmt: skip
         b = facts.basic
         return ImageResult(
             path=facts.path,
@@ -264,7 +305,7 @@ class Checker:
             height=b.height if b else None,
             score=scoring.photo_score(findings, self.pack.scoring),
             faces=faces,
-            lighting=classify.lighting(facts.lighting, cls.lighting),
+            lighting=classify.lighting(facts.lighting, cls.lighting, subject),
             findings=tuple(findings),
             facts=facts,
             identity=pid.status,
@@ -277,9 +318,13 @@ def pick_subject(faces: tuple[FaceFacts, ...] | None) -> int | None:
 
 
 def _face_result(
-    face: FaceFacts, is_subject: bool, distance: float | None, cls: classify.ClassifyOptions
+    face: FaceFacts,
+    is_subject: bool,
+    distance: float | None,
+    cls: classify.ClassifyOptions,
+    baseline: dict[str, float] | None = None,
 ) -> FaceResult:
-    expr, _ = classify.expression(face, cls.expression)
+    expr, expr_conf = classify.expression(face, cls.expression, baseline)
     return FaceResult(
         box=face.box,
         is_subject=is_subject,
@@ -289,6 +334,8 @@ def _face_result(
         pose=classify.pose_bucket(face, cls.pose),
         expression=expr,
         identity_distance=distance,
+        expression_confidence=expr_conf,
+        pose_confidence=classify.pose_confidence(face, cls.pose),
     )
 
 
@@ -307,10 +354,12 @@ def _blamed_paths(set_findings: Sequence[Finding]) -> set[str]:
     }
 
 
-def _coverage(images: list[ImageResult]) -> dict[str, dict[str, int]]:
+def _coverage(images: list[ImageResult]) -> dict[str, Any]:
+    """Counts over the usable distinct shots: SPEC's pose / expression / lighting, plus the pose x expression grid."""
     pose = dict.fromkeys(_POSE_KEYS, 0)
     expr = dict.fromkeys(_EXPRESSION_KEYS, 0)
     light = dict.fromkeys(_LIGHTING_KEYS, 0)
+    grid = {p: dict.fromkeys(_EXPRESSION_KEYS, 0) for p in _POSE_KEYS}
     for img in images:
         subject = next((f for f in img.faces if f.is_subject), None)
         if subject is not None:
@@ -318,6 +367,8 @@ def _coverage(images: list[ImageResult]) -> dict[str, dict[str, int]]:
                 pose[subject.pose] += 1
             if subject.expression:
                 expr[subject.expression] += 1
+            if subject.pose and subject.expression:
+                grid[subject.pose][subject.expression] += 1
         setting, kind = img.lighting.get("setting", "unknown"), img.lighting.get("light", "unknown")
         if setting in ("indoor", "outdoor"):
             light[setting] += 1
@@ -325,24 +376,50 @@ def _coverage(images: list[ImageResult]) -> dict[str, dict[str, int]]:
             light[kind] += 1
         if setting == "unknown" and kind == "unknown":
             light["unknown"] += 1
-    return {"pose": pose, "expression": expr, "lighting": light}
+    return {"pose": pose, "expression": expr, "lighting": light, "pose_expression": grid}
 
 
 def _advice(images: list[ImageResult], set_findings: Sequence[Finding]) -> list[str]:
-    """What to remove or replace, worst first (what to shoot next comes with the coverage rules)."""
-    out = []
-    for f in sorted(set_findings, key=lambda f: (-f.severity.rank, f.code)):
-        if f.severity is Severity.ERROR and not REGISTRY[f.code].blames_photos:
-            out.append(f"{f.name}: {f.fix}")
-    blamed = {p: f for f in set_findings if f.severity is Severity.ERROR and REGISTRY[f.code].blames_photos for p in f.paths}
-    for path, f in sorted(blamed.items()):
-        out.append(f"Remove {Path(path).name}: {f.name}")
+    """What to do next, most important first: remove the wrong person, replace unusable photos, add what
+    the set lacks (count, profile), then the gaps and repeats that cost coverage."""
+    ordered = sorted(set_findings, key=_set_order)
+    errors = [f for f in ordered if f.severity is Severity.ERROR]
+    out = [line for f in errors if f.code == "ID02" for line in f.advice.splitlines() or [f.fix]]
+    blamed = {p: f for f in errors if REGISTRY[f.code].blames_photos for p in f.paths}
+    out += [f"Remove {Path(path).name}: {f.name}" for path, f in sorted(blamed.items())]
     for img in sorted(images, key=lambda i: (i.score, i.path)):
-        errors = [f for f in img.findings if f.severity is Severity.ERROR]
-        if errors and img.path not in blamed:
-            reasons = ", ".join(dict.fromkeys(f.name for f in errors))
-            out.append(f"Replace {Path(img.path).name}: {reasons} — {errors[0].fix}")
+        img_errors = [f for f in img.findings if f.severity is Severity.ERROR]
+        if img_errors and img.path not in blamed:
+            reasons = ", ".join(dict.fromkeys(f.name for f in img_errors))
+            out.append(f"Replace {Path(img.path).name}: {reasons} — {img_errors[0].fix}")
+    for f in ordered:
+        if f.code == "ID02" or REGISTRY[f.code].blames_photos:
+            continue
+        out += f.advice.splitlines() if f.advice else ([f"{f.name}: {f.fix}"] if f.severity is Severity.ERROR else [])
     return out
+
+
+def _set_order(f: Finding) -> tuple[int, int, str, tuple[str, ...]]:
+    return (-f.severity.rank, _ADVICE_ORDER.get(f.code, 9), f.code, f.paths)
+
+
+_SOFTER = {Severity.ERROR: Severity.WARNING, Severity.WARNING: Severity.INFO, Severity.INFO: Severity.INFO}
+
+# order of set advice at one severity: identity, count, angles, expressions, light, repeats
+_ADVICE_ORDER = {"ID02": 0, "ID01": 1, "DS01": 2, "PO11": 3, "PO10": 4, "EX10": 5, "LI10": 6, "DS02": 7}
+
+
+def _has_requirements(rule: type, facts: Sequence[ImageFacts]) -> bool:
+    """Set rules that read faces or identity run only when those were measured."""
+    if "faces" in rule.requires and all(f.faces is None for f in facts if not f.error):
+        return False
+    return not ("identity" in rule.requires and not any(f.identity_measured for f in facts))
+
+
+@dataclasses.dataclass(frozen=True)
+class SetJudgement:
+    coverage: dict[str, Any]
+    coverage_share: float | None
 
 
 def check(

@@ -58,6 +58,9 @@ class BasicFacts:
     blockiness: float | None  # strength of 8x8 block edges (1.0 = none); None when not measurable
     colourfulness: float  # mean chroma distance between channels, 0 for grayscale
     effective_detail: float  # 0..1: linear share of the pixel grid that carries real detail
+    # 64-bit perceptual hashes (hex) of the picture without letterbox bars, and of its mirror image (DS02)
+    image_hash: str = ""
+    image_hash_mirrored: str = ""
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,9 @@ class FaceFacts:
     lower_face_mismatch: float | None  # colour distance of mouth/chin from cheek skin (masks, hands)
     # dlib 128-D face descriptor; None when identity was not measured or the face cannot be described
     embedding: tuple[float, ...] | None = None
+    # perceptual hashes (hex) of the face region and of its mirror image: a crop keeps them (DS02)
+    face_hash: str | None = None
+    face_hash_mirrored: str | None = None
 
 
 @dataclass(frozen=True)
@@ -133,6 +139,7 @@ class Finding:
     message: str
     fix: str = ""  # what the user should do about it
     paths: tuple[str, ...] = ()
+    advice: str = field(default="", compare=False)  # set rules: the next step for the "what to shoot next" list
 
     def sort_key(self) -> tuple[Any, ...]:
         return (self.paths, -self.severity.rank, self.code, self.message)
@@ -148,6 +155,8 @@ class FaceResult:
     pose: str | None
     expression: str | None
     identity_distance: float | None = None
+    expression_confidence: float | None = None
+    pose_confidence: float | None = None
 
 
 @dataclass(frozen=True)
@@ -174,7 +183,7 @@ class SetResult:
     path: str
     score: float
     verdict: str
-    coverage: dict[str, dict[str, int]]
+    coverage: dict[str, Any]  # pose / expression / lighting counts, and the pose_expression grid
     advice: tuple[str, ...]
     findings: tuple[Finding, ...]
     images: tuple[ImageResult, ...]

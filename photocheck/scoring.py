@@ -1,7 +1,14 @@
 """The one score formula (pure; golden numbers pinned by tests).
 
 photo score = max(0, 100 - sum of the penalties of its findings by severity); an unreadable photo scores 0.
-set score   = max(0, mean photo score - sum of the penalties of the set-level findings); 0 for an empty set.
+quality     = mean photo score over the set; a photo a set rule rejects (ID01's intruder) counts as 0.
+coverage    = share of the coverage targets the usable distinct photos meet, 0..1: each selected coverage
+              rule contributes its targets (PO10: frontal, slight-left, slight-right; PO11: a profile;
+              EX10: neutral, smile, frown, surprise; LI10: indoor, outdoor, and sunny, overcast when
+              required; DS01: min(1, photos / recommended)).
+set score   = max(0, quality_weight * quality + (1 - quality_weight) * 100 * coverage
+                     - penalties of the other set findings (ID02, DS02)); quality alone when no coverage
+              rule is selected; 0 for an empty set.
 verdict     = not-ready  if score < not_ready_below or any set-level error,
               ready      if score >= ready_min_score and no error anywhere,
               needs-work otherwise.
@@ -30,12 +37,24 @@ def photo_score(findings: Iterable[Finding], opts: ScoringOptions) -> float:
     return max(0.0, 100.0 - sum(penalty[f.severity] for f in findings))
 
 
-def set_score(photo_scores: Sequence[float], set_findings: Iterable[Finding], opts: ScoringOptions) -> float:
+def set_score(
+    photo_scores: Sequence[float],
+    penalised: Iterable[Finding],
+    opts: ScoringOptions,
+    coverage: float | None = None,
+) -> float:
+    """`photo_scores` with rejected photos already at 0; `penalised` = set findings outside coverage."""
     if not photo_scores:
         return 0.0
     penalty = {Severity.ERROR: opts.set_penalty_error, Severity.WARNING: opts.set_penalty_warning, Severity.INFO: 0.0}
-    mean = sum(photo_scores) / len(photo_scores)
-    return max(0.0, mean - sum(penalty[f.severity] for f in set_findings))
+    quality = sum(photo_scores) / len(photo_scores)
+    base = quality if coverage is None else opts.quality_weight * quality + (1 - opts.quality_weight) * 100 * coverage
+    return max(0.0, base - sum(penalty[f.severity] for f in penalised))
+
+
+def coverage_share(targets: Sequence[float]) -> float | None:
+    """Mean of the coverage targets (each 0..1); None when no coverage rule is selected."""
+    return sum(targets) / len(targets) if targets else None
 
 
 def verdict(score: float, any_error: bool, any_set_error: bool, opts: ScoringOptions) -> str:

@@ -77,6 +77,11 @@ def test_score_formula_golden_numbers():
     assert scoring.photo_score([_f(Severity.WARNING, "IQ01")], opts) == 0.0
     assert scoring.set_score([100.0, 60.0, 50.0], [], opts) == 70.0
     assert scoring.set_score([100.0], [_f(Severity.WARNING)], opts) == 92.0
+    # quality and coverage: 0.7 x mean photo score + 0.3 x 100 x coverage share - other set penalties
+    assert scoring.coverage_share([1.0, 0.0, 1.0, 0.0]) == 0.5 and scoring.coverage_share([]) is None
+    assert scoring.set_score([100.0, 80.0], [], opts, coverage=0.5) == pytest.approx(78.0)
+    assert scoring.set_score([100.0, 80.0], [_f(Severity.WARNING)], opts, coverage=0.5) == pytest.approx(70.0)
+    assert scoring.set_score([100.0, 0.0], [_f(Severity.ERROR)], opts, coverage=1.0) == pytest.approx(40.0)
     assert scoring.verdict(90.0, False, False, opts) == "ready"
     assert scoring.verdict(90.0, True, False, opts) == "needs-work"
     assert scoring.verdict(49.9, False, False, opts) == "not-ready"

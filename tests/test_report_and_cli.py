@@ -72,6 +72,10 @@ def test_json_report_validates_against_the_contract():
     (s,) = report["sets"]
     assert s["path"] == str(DEMO)
     assert [i["path"] for i in s["images"]] == sorted(i["path"] for i in s["images"])
+    # golden end-to-end score (scoring.py): 0.7 x quality 47.14 (intruders count 0) + 0.3 x coverage 23.6 % - DS02 8
+    assert s["score"] == 32.1 and s["verdict"] == "not-ready" and report["score"] == 32.1
+    assert s["advice"][:2] == ["Remove astronaut.png: identity-mismatch", "Remove biden.jpg: identity-mismatch"]
+    assert set(s["coverage"]) >= {"pose", "expression", "lighting"}
     # one subject face per photo, except in the two intruders (biden, astronaut), which have none
     subjects = {Path(i["path"]).name: sum(f["is_subject"] for f in i["faces"]) for i in s["images"]}
     assert subjects == {n: 0 if n in ("biden.jpg", "astronaut.png") else 1 for n in subjects}
@@ -87,12 +91,16 @@ def test_paths_stay_as_given(monkeypatch):
     assert report["sets"][0]["images"][0]["path"] == "demo/obama3.jpg"
 
 
+PER_PHOTO = ("--ignore", "DS,PO1,EX,LI1")  # one photo on its own: not the set's coverage
+
+
 def test_exit_codes(tmp_path):
-    assert _run("check", str(DEMO / "obama3.jpg")).exit_code == 0  # a clean photo
+    assert _run("check", str(DEMO / "obama3.jpg"), *PER_PHOTO).exit_code == 0  # a clean photo
+    assert _run("check", str(DEMO / "obama3.jpg")).exit_code == 1  # as a set of one: too few photos, no profile
     assert _run("check", str(DEMO)).exit_code == 1  # low-resolution errors
     assert _run("check", str(DEMO), "--fail-on", "never").exit_code == 0
     assert _run("check", str(DEMO / "obama3.jpg"), "--fail-under", "100.1").exit_code == 2  # out of range
-    assert _run("check", str(DEMO / "obama3.jpg"), "--fail-under", "100").exit_code == 0
+    assert _run("check", str(DEMO / "obama3.jpg"), "--fail-under", "100", *PER_PHOTO).exit_code == 0
     assert _run("check", str(DEMO / "obama_partial_face.jpg"), "--select", "FC04", "--fail-on", "warning").exit_code == 1
     assert _run("check", str(DEMO), "--format", "nope").exit_code == 2
     assert _run("check", str(DEMO), "--select", "ZZ9").exit_code == 2

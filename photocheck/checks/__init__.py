@@ -1,6 +1,6 @@
 """All rules, registered on import. Codes are permanent (SPEC §3)."""
 
-from . import face, identity, image_quality, lighting, pose  # noqa: F401  (registration)
+from . import coverage, face, identity, image_quality, lighting, pose  # noqa: F401  (registration)
 from .base import REGISTRY, Hit, ImageContext, ImageRule, Rule, SetContext, SetRule, register
 
 __all__ = ["REGISTRY", "Hit", "ImageContext", "ImageRule", "Rule", "SetContext", "SetRule", "register"]

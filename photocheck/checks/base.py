@@ -10,6 +10,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from ..duplicates import DuplicateGroup
 from ..identity import PhotoIdentity, SetIdentity
 from ..model import FaceFacts, ImageFacts, Severity
 
@@ -24,6 +25,8 @@ class Hit:
     message: str
     fix: str
     paths: tuple[str, ...] = ()
+    softer: bool = False  # one level below the pack's severity (DS01 between the minimum and recommended)
+    advice: str = ""  # set rules: the concrete next steps (one per line) for the "what to shoot next" list
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,10 @@ class SetContext:
     facts: Sequence[ImageFacts]
     identity: SetIdentity
     images: Sequence[ImageResult] = field(default=())
+    # the photos that count toward coverage: usable, of the subject, one per duplicate group
+    shots: Sequence[ImageResult] = field(default=())
+    duplicates: Sequence[DuplicateGroup] = field(default=())  # indices into facts
+    coverage: dict[str, Any] = field(default_factory=dict)
 
 
 class Rule:
@@ -58,6 +65,8 @@ class Rule:
     # set rules whose paths name the offending photos (not just the photos involved): an error-level
     # finding of theirs makes those photos unusable, like an error of the photo's own
     blames_photos: ClassVar[bool] = False
+    # coverage rules are scored through the coverage share (their `targets`), not a penalty (scoring.py)
+    in_coverage: ClassVar[bool] = False
 
     @dataclass(frozen=True)
     class Options:
@@ -78,6 +87,10 @@ class SetRule(Rule):
 
     def check(self, ctx: SetContext, opts: Any) -> Iterator[Hit]:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def targets(self, ctx: SetContext, opts: Any) -> list[float]:
+        """Coverage rules: how far each of their targets is met, 0..1 (see scoring.py)."""
+        return []
 
 
 REGISTRY: dict[str, type[ImageRule] | type[SetRule]] = {}

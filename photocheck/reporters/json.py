@@ -30,6 +30,8 @@ def _face(face: FaceResult) -> dict[str, Any]:
         "pose": face.pose,
         "expression": face.expression,
         "identity_distance": _r(face.identity_distance, 3),
+        "pose_confidence": _r(face.pose_confidence, 2),
+        "expression_confidence": _r(face.expression_confidence, 2),
     }
 
 

@@ -36,10 +36,8 @@ def render_text(report: Report, *, color: bool = False, width: int = 100, **_: A
                 con.print(f"   • {escape(a)}")
         for f in s.findings:
             con.print(f"  [{_SEV[f.severity]}]{f.severity.value:7}[/] {f.code} {f.name}: {escape(f.message)}")
-        pose = ", ".join(f"{k} {v}" for k, v in s.coverage["pose"].items() if v)
-        expr = ", ".join(f"{k} {v}" for k, v in s.coverage["expression"].items() if v)
-        light = ", ".join(f"{k} {v}" for k, v in s.coverage["lighting"].items() if v)
-        con.print(f"  Coverage  pose: {pose or '—'} | expression: {expr or '—'} | light: {light or '—'}")
+        for line in coverage_grid(s.coverage):
+            con.print(line)
         identity_line = _identity_summary(s)
         if identity_line:
             con.print(f"  Identity  {identity_line}")
@@ -71,3 +69,33 @@ def _identity_summary(s: SetResult) -> str:
     if groups:
         parts.append(f"bystanders ignored in {groups} group photo(s)")
     return "; ".join(parts)
+
+
+_EXPRESSIONS = ("neutral", "smile", "frown", "surprise", "other")
+_POSES = (
+    "frontal", "slight-left", "slight-right", "three-quarter-left", "three-quarter-right",
+    "profile-left", "profile-right",
+)  # fmt: skip
+_LIGHTS = ("indoor", "outdoor", "sunny", "overcast", "artificial", "flash", "unknown")
+
+
+def coverage_grid(coverage: dict[str, Any]) -> list[str]:
+    """Pose x expression counts of the usable distinct photos, and the light; empty cells as a dim dot,
+    missing expressions and angles in yellow (rich markup)."""
+    grid = coverage.get("pose_expression", {})
+    expr_total, pose_total = coverage.get("expression", {}), coverage.get("pose", {})
+    head = "".join(
+        f"{e:>9}" if expr_total.get(e) or e == "other" else f"[yellow]{e:>9}[/]" for e in _EXPRESSIONS
+    )
+    lines = [f"  [bold]Coverage[/]{'':<13}{head}    total"]
+    for pose in _POSES:
+        row = grid.get(pose, {})
+        cells = "".join(f"{row.get(e, 0):>9}" if row.get(e) else f"[dim]{'·':>9}[/]" for e in _EXPRESSIONS)
+        n = pose_total.get(pose, 0)
+        label = f"{pose:<19}" if n or pose.startswith("three-quarter") else f"[yellow]{pose:<19}[/]"
+        lines.append(f"    {label}{cells}{n:>9}")
+    light = coverage.get("lighting", {})
+    parts = [f"{k} {light.get(k, 0)}" if light.get(k) or k in ("unknown", "artificial", "flash")
+             else f"[yellow]{k} 0[/]" for k in _LIGHTS]  # fmt: skip
+    lines.append(f"    {'light':<19}" + " · ".join(parts))
+    return lines

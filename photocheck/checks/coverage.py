@@ -1,0 +1,247 @@
+"""Set rules on what the photos cover together: count, repeats, angles, expressions and light.
+
+They count `SetContext.shots`: usable photos of the subject, one per duplicate group, so a photo that must be
+replaced or removed never fills a gap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..duplicates import DuplicateOptions
+from ..model import Severity
+from .base import Hit, SetContext, SetRule, register
+
+_SETS = frozenset({"basic", "faces"})
+
+
+def _name(path: str) -> str:
+    return Path(path).name or path
+
+
+def _have(counts: dict[str, int]) -> str:
+    present = [f"{k} {v}" for k, v in counts.items() if v]
+    return ", ".join(present) if present else "none"
+
+
+@register
+class TooFewPhotos(SetRule):
+    """Not enough usable, distinct photos for the service to learn the face from all sides."""
+
+    code = "DS01"
+    name = "too-few-photos"
+    summary = "fewer than the minimum usable photos (one level softer below the recommended number)"
+    default_severity = Severity.ERROR
+    requires = frozenset({"basic"})
+
+    @dataclass(frozen=True)
+    class Options:
+        min_photos: int = 10
+        recommended_photos: int = 15
+
+    in_coverage = True
+
+    def targets(self, ctx: SetContext, opts: Options) -> list[float]:
+        return [min(1.0, len(ctx.shots) / max(1, opts.recommended_photos))]
+
+    def check(self, ctx: SetContext, opts: Options) -> Iterator[Hit]:
+        n = len(ctx.shots)
+        if n >= opts.recommended_photos:
+            return
+        soft = n >= opts.min_photos
+        need = (opts.recommended_photos if soft else opts.min_photos) - n
+        yield Hit(
+            f"{n} usable distinct photo{'s' if n != 1 else ''}: a profile needs at least {opts.min_photos} "
+            f"({opts.recommended_photos} recommended)",
+            "add photos (and replace the unusable ones) until the set has enough distinct, usable shots",
+            softer=soft,
+            advice=f"Add {need} more photo{'s' if need != 1 else ''} "
+            f"({n} usable now; at least {opts.min_photos}, {opts.recommended_photos} recommended)",
+        )
+
+
+@register
+class DuplicatePhotos(SetRule):
+    """The same shot more than once: copies add no variety and give one look too much weight."""
+
+    code = "DS02"
+    name = "duplicate-photos"
+    summary = "the same shot twice (exact, re-encoded, resized, cropped, letterboxed or mirrored)"
+    default_severity = Severity.WARNING
+    requires = frozenset({"basic"})
+    Options = DuplicateOptions  # type: ignore[assignment]
+
+    def check(self, ctx: SetContext, opts: DuplicateOptions) -> Iterator[Hit]:
+        for group in ctx.duplicates:
+            keep = ctx.facts[group.keep].path
+            drop = [ctx.facts[i].path for i in group.members if i != group.keep]
+            why = ": the most pixels" if group.keep_has_most_pixels else ""
+            yield Hit(
+                f"{', '.join(_name(ctx.facts[i].path) for i in group.members)} are the same shot "
+                f"(keep {_name(keep)}{why})",
+                f"keep {_name(keep)} and remove {', '.join(_name(p) for p in drop)}",
+                tuple(sorted(ctx.facts[i].path for i in group.members)),
+                advice=f"Remove {', '.join(_name(p) for p in drop)}: same shot as {_name(keep)}",
+            )
+
+
+_ANGLE_ADVICE = {
+    "frontal": "Add a photo facing the camera straight on",
+    "slight-left": "Add a photo with your head turned slightly to your left (about 20–30°)",
+    "slight-right": "Add a photo with your head turned slightly to your right (about 20–30°)",
+}
+
+
+@register
+class MissingAngle(SetRule):
+    """No frontal, no slight-left or no slight-right photo: the profile would guess those angles."""
+
+    code = "PO10"
+    name = "missing-angle"
+    summary = "no frontal, no slight-left or no slight-right photo"
+    default_severity = Severity.WARNING
+    requires = _SETS
+
+    @dataclass(frozen=True)
+    class Options:
+        three_quarter_counts_as_slight: bool = True  # a 35–55° turn also shows the side of the face
+
+    in_coverage = True
+
+    def targets(self, ctx: SetContext, opts: Options) -> list[float]:
+        return [float(v > 0) for v in self._angles(ctx, opts).values()]
+
+    @staticmethod
+    def _angles(ctx: SetContext, opts: Options) -> dict[str, int]:
+        pose = ctx.coverage.get("pose", {})
+        return {
+            "frontal": pose.get("frontal", 0),
+            "slight-left": pose.get("slight-left", 0) + opts.three_quarter_counts_as_slight * pose.get("three-quarter-left", 0),
+            "slight-right": pose.get("slight-right", 0) + opts.three_quarter_counts_as_slight * pose.get("three-quarter-right", 0),
+        }  # fmt: skip
+
+    def check(self, ctx: SetContext, opts: Options) -> Iterator[Hit]:
+        pose = ctx.coverage.get("pose", {})
+        missing = [k for k, v in self._angles(ctx, opts).items() if v == 0]
+        if not missing:
+            return
+        yield Hit(
+            f"no {' or '.join(missing)} photo (angles now: {_have(pose)})",
+            "add the missing head angles; turns are from your own point of view",
+            advice="\n".join(_ANGLE_ADVICE[m] for m in missing),
+        )
+
+
+@register
+class NoProfileView(SetRule):
+    """No side view at all: the profile cannot learn the face's outline from the side."""
+
+    code = "PO11"
+    name = "no-profile-view"
+    summary = "no profile view (left or right)"
+    default_severity = Severity.ERROR
+    requires = _SETS
+
+    in_coverage = True
+
+    def targets(self, ctx: SetContext, opts: SetRule.Options) -> list[float]:
+        pose = ctx.coverage.get("pose", {})
+        return [float(pose.get("profile-left", 0) + pose.get("profile-right", 0) > 0)]
+
+    def check(self, ctx: SetContext, opts: SetRule.Options) -> Iterator[Hit]:
+        if self.targets(ctx, opts)[0]:
+            return
+        yield Hit(
+            f"no profile view among {len(ctx.shots)} usable photos",
+            "add a photo taken from the side, the head turned fully to one side",
+            advice="Add 1 profile view: turn your head fully to one side, so the camera sees it side-on",
+        )
+
+
+_EXPRESSION_ADVICE = {
+    "neutral": "Add a neutral expression: relaxed face, mouth closed",
+    "smile": "Add a smiling photo",
+    "frown": "Add a frowning photo: brows lowered, as if annoyed or sad",
+    "surprise": "Add a surprised expression: eyebrows raised, mouth open",
+}
+
+
+@register
+class MissingExpression(SetRule):
+    """One of the four expressions is missing: edits that need it would have to invent it."""
+
+    code = "EX10"
+    name = "missing-expression"
+    summary = "one of neutral / smile / frown / surprise missing"
+    default_severity = Severity.WARNING
+    requires = _SETS
+
+    in_coverage = True
+
+    def targets(self, ctx: SetContext, opts: SetRule.Options) -> list[float]:
+        expr = ctx.coverage.get("expression", {})
+        return [float(expr.get(e, 0) > 0) for e in ("neutral", "smile", "frown", "surprise")]
+
+    def check(self, ctx: SetContext, opts: SetRule.Options) -> Iterator[Hit]:
+        expr = ctx.coverage.get("expression", {})
+        missing = [e for e in ("neutral", "smile", "frown", "surprise") if not expr.get(e, 0)]
+        if not missing:
+            return
+        yield Hit(
+            f"no {' or '.join(missing)} expression (expressions now: {_have(expr)})",
+            "add photos with the missing expressions",
+            advice="\n".join(_EXPRESSION_ADVICE[m] for m in missing),
+        )
+
+
+@register
+class LightingNotVaried(SetRule):
+    """All photos in one kind of light: the profile bakes that light into the face."""
+
+    code = "LI10"
+    name = "lighting-not-varied"
+    summary = "not both indoor and outdoor; or not both sunny and overcast among outdoor photos"
+    default_severity = Severity.WARNING
+    requires = frozenset({"basic"})
+
+    @dataclass(frozen=True)
+    class Options:
+        require_sunny_and_overcast: bool = True
+
+    in_coverage = True
+
+    def targets(self, ctx: SetContext, opts: Options) -> list[float]:
+        light = ctx.coverage.get("lighting", {})
+        wanted = ("indoor", "outdoor", "sunny", "overcast") if opts.require_sunny_and_overcast else ("indoor", "outdoor")
+        return [float(light.get(k, 0) > 0) for k in wanted]
+
+    def check(self, ctx: SetContext, opts: Options) -> Iterator[Hit]:
+        light = ctx.coverage.get("lighting", {})
+        indoor, outdoor = light.get("indoor", 0), light.get("outdoor", 0)
+        unknown = sum(1 for i in ctx.shots if i.lighting.get("setting", "unknown") == "unknown")
+        note = f" ({unknown} photo{'s' if unknown != 1 else ''} could not be judged)" if unknown else ""
+        if not indoor or not outdoor:
+            missing = "indoor" if not indoor else "outdoor"
+            advice = (
+                "Add 2 outdoor photos, one in sun and one in shade"
+                if missing == "outdoor"
+                else "Add 2 indoor photos, e.g. by a window and under room light"
+            )
+            yield Hit(f"no {missing} photo recognised{note}", f"add {missing} photos", advice=advice)
+            return
+        if opts.require_sunny_and_overcast:
+            sunny, overcast = light.get("sunny", 0), light.get("overcast", 0)
+            if not sunny or not overcast:
+                missing = "sunny" if not sunny else "overcast"
+                advice = (
+                    "Add an outdoor photo in direct sunlight"
+                    if missing == "sunny"
+                    else "Add an outdoor photo in shade or on a cloudy day"
+                )
+                yield Hit(
+                    f"no {missing} outdoor photo among {outdoor} outdoor photo{'s' if outdoor != 1 else ''}{note}",
+                    f"add an outdoor photo in {'sun' if missing == 'sunny' else 'diffuse light'}",
+                    advice=advice,
+                )

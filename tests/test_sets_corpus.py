@@ -1,0 +1,186 @@
+"""Set judgement on real corpus photos: coverage rules, duplicates and the classifiers against the labels.
+
+Corpus photos are mostly below 1K, so the set checker here ignores the resolution rules (IQ02, FC02):
+otherwise no photo would be usable and every coverage rule would fire for the wrong reason.
+"""
+
+from __future__ import annotations
+
+import io
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from photocheck import Checker
+from photocheck.discovery import PhotoSet
+from tests.conftest import corpus_photo
+
+
+@pytest.fixture(scope="module")
+def set_checker():
+    with Checker(ignore=["IQ02", "FC02"]) as c:
+        yield c
+
+
+def _facts(corpus_facts, *paths):
+    by = {row["path"]: f for row, f in corpus_facts}
+    return [by[p] for p in paths]
+
+
+def _judge(checker, facts):
+    return checker.judge_set(PhotoSet("set", tuple(f.path for f in facts)), list(facts))
+
+
+def _codes(result):
+    return sorted({f.code for f in result.findings})
+
+
+def test_all_frontal_neutral_set_misses_angles_expressions_and_profile(set_checker, corpus_facts):
+    rows = [r for r, f in corpus_facts if r["identity"] == "matt_damon"]
+    chosen = [r["path"] for r in rows if r["yaw_bucket"] == "frontal" and r["expression"] == "neutral"]
+    assert len(chosen) >= 4
+    result = _judge(set_checker, _facts(corpus_facts, *chosen))
+    codes = _codes(result)
+    assert {"PO10", "PO11", "EX10"} <= set(codes), codes
+    assert result.coverage["pose"]["frontal"] == len(result.usable_images) > 0
+    (po10,) = [f for f in result.findings if f.code == "PO10"]
+    assert "slight-left or slight-right" in po10.message
+    (ex10,) = [f for f in result.findings if f.code == "EX10"]
+    # measured: deepface_img29 (labelled neutral) reads as a frown against his other neutral photos (brows
+    # 0.66 vs 0.35), so only smile and surprise are reported missing
+    assert "smile" in ex10.message and "surprise" in ex10.message
+    assert any(a.startswith("Add 1 profile view") for a in result.advice)
+    assert any(a.startswith("Add a surprised expression") for a in result.advice)
+
+
+def test_set_with_a_profile_has_no_po11(set_checker, corpus_facts):
+    result = _judge(set_checker, _facts(corpus_facts, "kdef_am21/kdef_AM21NES.jpg", "kdef_am21/kdef_AM21NEFL.jpg"))
+    assert "PO11" not in _codes(result)
+    assert result.coverage["pose"]["profile-right"] == 1
+
+
+def test_six_photos_are_too_few(set_checker, corpus_facts):
+    rows = [r["path"] for r, f in corpus_facts if r["identity"] == "yale_subject09"]
+    result = _judge(set_checker, _facts(corpus_facts, *rows[:6]))
+    (ds01,) = [f for f in result.findings if f.code == "DS01"]
+    assert ds01.severity.value == "error" and ds01.message.startswith("6 usable distinct photos")
+    assert any(a.startswith("Add 4 more photos") for a in result.advice)
+
+
+# ------------------------------------------------------------------------------------------ duplicates
+
+
+def _jpeg(rgb: np.ndarray, quality: int) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(rgb).save(buf, "JPEG", quality=quality)
+    return buf.getvalue()
+
+
+COPY_KINDS = ("reencoded", "resized", "mirrored", "cropped", "letterboxed")
+
+
+def _copy(rgb: np.ndarray, kind: str) -> np.ndarray | bytes:
+    """A same-shot copy made at test time (JPEG bytes for the re-encode, pixels otherwise)."""
+    h, w = rgb.shape[:2]
+    if kind == "reencoded":
+        return _jpeg(rgb, 60)
+    if kind == "resized":
+        return np.asarray(Image.fromarray(rgb).resize((w * 3 // 5, h * 3 // 5), Image.LANCZOS))
+    if kind == "mirrored":
+        return rgb[:, ::-1].copy()
+    if kind == "cropped":
+        return rgb[int(h * 0.05) : int(h * 0.97), int(w * 0.04) : int(w * 0.95)].copy()
+    boxed = np.zeros((h + h // 5, w, 3), np.uint8)
+    boxed[h // 10 : h // 10 + h] = rgb
+    return boxed
+
+
+@pytest.mark.parametrize("identity", ["human_stock_a", "yale_subject09"])
+def test_duplicates_name_exactly_the_copied_shots(set_checker, corpus_labels_rows, tmp_path, identity):
+    """A studio series (one framing, many expressions) plus copies of some shots: only the copies group."""
+    originals = [corpus_photo(r["path"]) for r in corpus_labels_rows if r["identity"] == identity]
+    folder = tmp_path / identity
+    folder.mkdir()
+    for src in originals:
+        (folder / src.name).write_bytes(src.read_bytes())
+    expected = []
+    for src, kind in zip(originals, COPY_KINDS):  # each kind copies a different original
+        made = _copy(np.asarray(Image.open(src).convert("RGB")), kind)
+        if isinstance(made, bytes):
+            copy = folder / f"{src.stem}_{kind}.jpg"
+            copy.write_bytes(made)
+        else:
+            copy = folder / f"{src.stem}_{kind}.png"
+            Image.fromarray(made).save(copy)
+        expected.append(sorted([str(folder / src.name), str(copy)]))
+    report = set_checker.check([str(folder)])
+    groups = sorted(sorted(f.paths) for f in report.sets[0].findings if f.code == "DS02")
+    assert groups == sorted(expected)
+
+
+@pytest.fixture(scope="module")
+def corpus_labels_rows():
+    from tests.conftest import corpus_labels
+
+    return corpus_labels()
+
+
+# ------------------------------------------------------------------------------------------ classifiers
+
+
+def _judged_by_identity(set_checker, corpus_facts):
+    """Every corpus photo judged in the set of its labelled identity (frowns need the person's neutral)."""
+    by = defaultdict(list)
+    for row, facts in corpus_facts:
+        if not facts.error:
+            by[row["identity"]].append((row, facts))
+    out = []
+    for name, items in by.items():
+        if name in ("various", "no_face") or len(items) < 2:
+            groups = [[it] for it in items]
+        else:
+            groups = [items]
+        for group in groups:
+            result = _judge(set_checker, [f for _, f in group])
+            images = {i.path: i for i in result.images}
+            out.extend((row, images[f.path]) for row, f in group)
+    return out
+
+
+def test_expression_classifier_against_labels(set_checker, corpus_facts):
+    confusion: Counter = Counter()
+    for row, img in _judged_by_identity(set_checker, corpus_facts):
+        subject = next((f for f in img.faces if f.is_subject), None)
+        if row["expression"] in ("unknown",) or subject is None or subject.expression is None:
+            continue
+        confusion[(row["expression"], subject.expression)] += 1
+    rates = {}
+    for label in ("neutral", "smile", "frown", "surprise", "other"):
+        total = sum(v for (a, _), v in confusion.items() if a == label)
+        rates[label] = (confusion[(label, label)], total)
+        wrong = {b: v for (a, b), v in confusion.items() if a == label and b != label}
+        print(f"\nexpression {label:9} {confusion[(label, label)]}/{total}  confused with {wrong}", end="")
+    hit = lambda k: rates[k][0] / rates[k][1]  # noqa: E731
+    # measured levels (see README); frown comes from the person's own neutral photos where the set has them
+    assert hit("neutral") >= 0.85 and hit("smile") >= 0.75 and hit("surprise") >= 0.6
+    assert rates["frown"][0] >= 7
+
+
+def test_lighting_classifier_against_labels(set_checker, corpus_facts):
+    setting: Counter = Counter()
+    light: Counter = Counter()
+    for row, img in _judged_by_identity(set_checker, corpus_facts):
+        label = row["lighting"].split(";")
+        setting[(label[0], img.lighting["setting"])] += 1
+        kind = next((q for q in ("sunny", "overcast") if q in label[1:]), None)
+        if kind:
+            light[(kind, img.lighting["light"])] += 1
+    decided = {k: v for k, v in setting.items() if k[1] != "unknown" and k[0] != "unknown"}
+    right = sum(v for (a, b), v in decided.items() if a == b)
+    total = sum(setting.values())
+    print(f"\nlighting setting: decided {sum(decided.values())}/{total}, right {right}/{sum(decided.values())}")
+    print(f"setting confusion {dict(setting)}\nsunny/overcast {dict(light)}")
+    assert right / sum(decided.values()) >= 0.7
