@@ -6,6 +6,7 @@ Kept apart from the analyzers so that moving a bucket boundary re-runs no model 
 from __future__ import annotations
 
 import statistics
+from typing import Any
 from dataclasses import dataclass
 
 from .model import FaceFacts, LightingFacts
@@ -152,14 +153,17 @@ def expression_baseline(faces: list[FaceFacts], opts: ExpressionOptions) -> dict
     return {name: float(statistics.median(s[name] for s in neutral)) for name in _FROWN_SIGNS}
 
 
-def lighting(facts: LightingFacts | None, opts: LightingOptions, face: FaceFacts | None = None) -> dict[str, str]:
+def lighting(
+    facts: LightingFacts | None, opts: LightingOptions, face: FaceFacts | None = None
+) -> dict[str, Any]:
     """Setting and light, saying unknown rather than guessing. `face` (the subject's) adds shadow hardness.
 
     `evidence` says what decided: exif (scene light value / flash, strong), image (sky, colour temperature,
-    face shadows: weaker), or none.
+    face shadows: weaker), or none; `confidence` is 0.9, 0.6 or 0 accordingly (a fixed scale: the corpus
+    is too small to calibrate finer).
     """
     if facts is None:
-        return {"setting": "unknown", "light": "unknown", "evidence": "none"}
+        return {"setting": "unknown", "light": "unknown", "evidence": "none", "confidence": 0.0}
     lv, flash = facts.exif_light_value, facts.flash_fired
     sky, kelvin = facts.sky_fraction or 0.0, facts.colour_temperature
     setting, light, evidence = "unknown", "unknown", "none"
@@ -185,4 +189,7 @@ def lighting(facts: LightingFacts | None, opts: LightingOptions, face: FaceFacts
             setting = "indoor"
     elif setting == "indoor" and light == "unknown":
         light = "artificial"
-    return {"setting": setting, "light": light, "evidence": evidence}
+    return {"setting": setting, "light": light, "evidence": evidence, "confidence": _EVIDENCE_CONFIDENCE[evidence]}
+
+
+_EVIDENCE_CONFIDENCE = {"exif": 0.9, "image": 0.6, "none": 0.0}

@@ -166,7 +166,7 @@ class ImageResult:
     height: int | None
     score: float
     faces: tuple[FaceResult, ...]
-    lighting: dict[str, str]
+    lighting: dict[str, Any]  # setting, light, evidence, confidence
     findings: tuple[Finding, ...]
     facts: ImageFacts = field(repr=False, compare=False)
     # how the subject face was settled: match, mismatch, unverified, alone (no identity to compare), no-face
