@@ -6,13 +6,16 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
 from ._version import __version__
 from .checks import REGISTRY
 from .config import load_pack, rules_dir
+from .cache import CACHE_ENV
 from .engine import Checker
+from .settings import Settings, describe, resolve_settings
 from .errors import ConfigError, ModelError
 from .model import Report, Severity
 from .reporters import REPORTERS
@@ -32,28 +35,46 @@ def _fails(report: Report, fail_on: str, fail_under: float | None) -> bool:
     return fail_under is not None and report.score < fail_under
 
 
-def _run(
-    paths: list[str],
-    fmt: str,
-    output: str | None,
-    pack: str,
-    select: list[str],
-    ignore: list[str],
-    face_model: str | None,
-    fail_on: str,
-    fail_under: float | None,
-    color: bool | None,
-    reference: list[str] | None = None,
-) -> int:
+def _settings_by_config(paths: list[str], kw: dict[str, Any]) -> list[tuple[Settings, list[str]]]:
+    """Each path's effective settings (its nearest config file, then the flags), grouped by config file."""
+    groups: dict[str | None, tuple[Settings, list[str]]] = {}
+    for p in paths:
+        settings = resolve_settings(
+            Path(p),
+            config=kw.get("config"),
+            isolated=bool(kw.get("isolated")),
+            pack=kw.get("pack"),
+            select=_split(kw.get("select") or ()),
+            ignore=_split(kw.get("ignore") or ()),
+            fail_on=kw.get("fail_on"),
+            fail_under=kw.get("fail_under"),
+        )
+        groups.setdefault(settings.source, (settings, []))[1].append(p)
+    return list(groups.values())
+
+
+def _run(paths: list[str], kw: dict[str, Any]) -> int:
+    fmt, output = str(kw["fmt"]), kw.get("output")
     try:
-        with Checker(
-            pack, face_model=face_model, select=select or None, ignore=ignore or None, reference=reference or None
-        ) as checker:
-            report = checker.check(paths, progress=_progress_bar())
+        groups = _settings_by_config(paths, kw)  # every config is validated before any photo is read
+        packs = [settings.load_pack() for settings, _ in groups]
+        sets = []
+        for (settings, group_paths), pack in zip(groups, packs):
+            with Checker(
+                pack,
+                face_model=kw.get("face_model"),
+                reference=list(kw.get("reference") or ()) or None,
+                cache=False if kw.get("no_cache") else (kw.get("cache_dir") or True),
+                jobs=kw.get("jobs") or os.cpu_count() or 1,
+                per_file_ignores=settings.ignored_codes if settings.per_file_ignores else None,
+            ) as checker:
+                sets.extend(checker.check(group_paths, progress=_progress_bar()).sets)
+                report = checker.report(sets)
     except (ConfigError, ModelError) as e:
         click.echo(f"photocheck: error: {e}", err=True)
         return 2
-    use_color = (sys.stdout.isatty() and output is None) if color is None else color
+    color = kw.get("color")
+    use_color = (sys.stdout.isatty() and output is None) if color is None else bool(color)
     text = REPORTERS[fmt](report, color=use_color and fmt == "text")
     if output:
         try:
@@ -63,7 +84,8 @@ def _run(
             return 2
     else:
         click.echo(text, nl=False)
-    return 1 if _fails(report, fail_on, fail_under) else 0
+    first = groups[0][0]
+    return 1 if _fails(report, first.fail_on, first.fail_under) else 0
 
 
 class _Progress:
@@ -93,11 +115,13 @@ def _progress_bar() -> _Progress | None:
 
 
 _check_options = [
-    click.option("--format", "fmt", type=click.Choice(sorted(REPORTERS)), default="text", show_default=True),
+    click.option("--format", "fmt", type=click.Choice(list(REPORTERS)), default="text", show_default=True),
     click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report to FILE."),
-    click.option("--pack", default="default", show_default=True, help="Rule pack name or path to a pack .toml."),
+    click.option("--pack", default=None, help="Rule pack: default, strict, quick, or a pack .toml [default: from config, else default]."),
     click.option("--select", multiple=True, help="Only these rule codes/prefixes/names (comma-separated)."),
-    click.option("--ignore", multiple=True, help="Skip these rule codes/prefixes/names (comma-separated)."),
+    click.option("--ignore", multiple=True, help="Also skip these rule codes/prefixes/names (comma-separated)."),
+    click.option("--config", type=click.Path(exists=True, dir_okay=False), help="Use this photocheck.toml / pyproject.toml instead of searching."),
+    click.option("--isolated", is_flag=True, help="Ignore all configuration files."),
     click.option(
         "--face-model",
         envvar="PHOTOCHECK_FACE_MODEL",
@@ -107,9 +131,8 @@ _check_options = [
     click.option(
         "--fail-on",
         type=click.Choice(list(_FAIL_LEVELS)),
-        default="error",
-        show_default=True,
-        help="Exit 1 when a finding of this severity or worse exists.",
+        default=None,
+        help="Exit 1 when a finding of this severity or worse exists [default: from config, else error].",
     ),
     click.option("--fail-under", type=click.FloatRange(0, 100), help="Exit 1 when the score is below this."),
     click.option("--color/--no-color", default=None, help="Colour the text report (default: when a terminal)."),
@@ -120,6 +143,9 @@ _check_options = [
         help="The subject is this person: earlier photos (files or a folder; repeatable) or a reference .json "
         "saved by `photocheck reference`. For checking new uploads one at a time.",
     ),
+    click.option("--jobs", "-j", type=click.IntRange(1), default=None, help="Worker processes [default: all cores]."),
+    click.option("--cache-dir", type=click.Path(file_okay=False), envvar=CACHE_ENV, help=f"Facts cache folder [env: {CACHE_ENV}; default: the user cache folder]."),
+    click.option("--no-cache", is_flag=True, help="Measure every photo again; read and write no cache."),
 ]
 
 
@@ -138,33 +164,21 @@ def main() -> None:
 @main.command("check")
 @click.argument("paths", nargs=-1, required=True)
 @_with_check_options
-def check_cmd(paths: tuple[str, ...], **kw: object) -> None:
+def check_cmd(paths: tuple[str, ...], **kw: Any) -> None:
     """Check photo folders (each folder is a set) or files (grouped into sets by folder)."""
     sys.exit(_invoke(list(paths), kw))
 
 
 @main.command("demo")
 @_with_check_options
-def demo_cmd(**kw: object) -> None:
+def demo_cmd(**kw: Any) -> None:
     """Check the built-in demo set (public-domain and MIT-licensed photos shipped with photocheck)."""
     sys.exit(_invoke([str(DEMO_DIR)], kw))
 
 
-def _invoke(paths: list[str], kw: dict[str, object]) -> int:
+def _invoke(paths: list[str], kw: dict[str, Any]) -> int:
     try:
-        return _run(
-            paths,
-            fmt=str(kw["fmt"]),
-            output=kw["output"],  # type: ignore[arg-type]
-            pack=str(kw["pack"]),
-            select=_split(kw["select"]),  # type: ignore[arg-type]
-            ignore=_split(kw["ignore"]),  # type: ignore[arg-type]
-            face_model=kw["face_model"],  # type: ignore[arg-type]
-            fail_on=str(kw["fail_on"]),
-            fail_under=kw["fail_under"],  # type: ignore[arg-type]
-            color=kw["color"],  # type: ignore[arg-type]
-            reference=list(kw["reference"]),  # type: ignore[call-overload]
-        )
+        return _run(paths, kw)
     except KeyboardInterrupt:
         click.echo("photocheck: interrupted", err=True)
         return 130
@@ -173,6 +187,36 @@ def _invoke(paths: list[str], kw: dict[str, object]) -> int:
             raise
         click.echo(f"photocheck: internal error: {type(e).__name__}: {e} (set PHOTOCHECK_DEBUG=1 for details)", err=True)
         return 2
+
+
+@main.command("config")
+@click.argument("path", required=False, default=".")
+@click.option("--config", type=click.Path(exists=True, dir_okay=False), help="Use this config file instead of searching.")
+@click.option("--isolated", is_flag=True, help="Ignore all configuration files.")
+@click.option("--pack", default=None, help="Rule pack name or path.")
+@click.option("--select", multiple=True)
+@click.option("--ignore", multiple=True)
+def config_cmd(path: str, config: str | None, isolated: bool, pack: str | None, select: tuple[str, ...], ignore: tuple[str, ...]) -> None:
+    """Print the effective configuration for PATH (the config file found, the pack, every rule's options)."""
+    try:
+        settings = resolve_settings(
+            Path(path), config=config, isolated=isolated, pack=pack, select=_split(select), ignore=_split(ignore)
+        )
+        click.echo(describe(settings), nl=False)
+    except ConfigError as e:
+        click.echo(f"photocheck: error: {e}", err=True)
+        sys.exit(2)
+
+
+@main.command("hook", hidden=True)
+@click.argument("files", nargs=-1)
+@_with_check_options
+def hook_cmd(files: tuple[str, ...], **kw: Any) -> None:
+    """pre-commit entry point: check the whole set folder of every staged photo, once."""
+    folders = sorted({os.path.dirname(f) or "." for f in files})
+    if not folders:
+        sys.exit(0)
+    sys.exit(_invoke(folders, kw))
 
 
 @main.command("rules")

@@ -123,26 +123,79 @@ def _table(data: dict[str, Any], key: str, where: str) -> dict[str, Any]:
     return value
 
 
-def load_pack(name_or_path: str = "default") -> Pack:
+def _pack_path(name_or_path: str, relative_to: Path | None = None) -> Path:
     path = Path(name_or_path)
-    if path.suffix != ".toml":
-        path = rules_dir() / "packs" / f"{name_or_path}.toml"
-        if not path.is_file():
-            known = sorted(p.stem for p in (rules_dir() / "packs").glob("*.toml"))
-            raise ConfigError(f"unknown rule pack {name_or_path!r}{_hint(name_or_path, known)}; packs: {', '.join(known)}")
-    where = str(path)
+    if path.suffix == ".toml":
+        return path if path.is_absolute() or relative_to is None else relative_to / path
+    path = rules_dir() / "packs" / f"{name_or_path}.toml"
+    if not path.is_file():
+        known = sorted(p.stem for p in (rules_dir() / "packs").glob("*.toml"))
+        raise ConfigError(f"unknown rule pack {name_or_path!r}{_hint(name_or_path, known)}; packs: {', '.join(known)}")
+    return path
+
+
+def read_toml(path: Path, what: str = "rule pack") -> dict[str, Any]:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(f"rule pack not found: {path}") from None
+        raise ConfigError(f"{what} not found: {path}") from None
     except (OSError, UnicodeDecodeError) as e:
-        raise ConfigError(f"{where}: cannot be read: {e}") from None
+        raise ConfigError(f"{path}: cannot be read: {e}") from None
     except tomllib.TOMLDecodeError as e:
-        raise ConfigError(f"{where}: not valid TOML: {e}") from None
-    return pack_from_dict(data, where, path.stem)
+        raise ConfigError(f"{path}: not valid TOML: {e}") from None
 
 
-_TOP_KEYS = ("name", "description", "scoring", "classify", "identity", "detector", "limits", "rules")
+def merge_tables(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """`over` on top of `base`, table by table (a rule's options merge; values replace)."""
+    out = dict(base)
+    for key, value in over.items():
+        out[key] = merge_tables(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
+
+def pack_data(name_or_path: str, relative_to: Path | None = None, _seen: tuple[Path, ...] = ()) -> tuple[dict[str, Any], Path]:
+    """A pack's TOML with its `extends` chain resolved (a pack extends a pack name or a path next to it)."""
+    path = _pack_path(name_or_path, relative_to)
+    if path.resolve() in _seen:
+        raise ConfigError(f"{path}: `extends` loops back to itself")
+    data = read_toml(path)
+    parent = data.pop("extends", None)
+    if parent is None:
+        return data, path
+    if not isinstance(parent, str):
+        raise ConfigError(f"{path}: `extends` must be a pack name or a .toml path")
+    base, _ = pack_data(parent, path.parent, (*_seen, path.resolve()))
+    base.pop("name", None)
+    base.pop("description", None)
+    return merge_tables(base, data), path
+
+
+def load_pack(
+    name_or_path: str = "default", overrides: dict[str, Any] | None = None, overrides_source: str = "<config>"
+) -> Pack:
+    """A pack by name (rules/packs/NAME.toml) or path, with optional override tables from a config file.
+
+    The overrides are validated on their own first, so an error names the config file that has it.
+    """
+    data, path = pack_data(name_or_path)
+    if overrides:
+        pack_from_dict(overrides, overrides_source)  # validation only: errors name the config file
+        data = merge_tables(data, overrides)
+        return pack_from_dict(data, f"{path} + {overrides_source}", str(data.get("name", path.stem)))
+    return pack_from_dict(data, str(path), path.stem)
+
+
+_TOP_KEYS = (
+    "name", "description", "select", "ignore", "scoring", "classify", "identity", "detector", "limits", "rules",
+)  # fmt: skip
+
+
+def string_list(value: Any, where: str, key: str) -> list[str]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where}: {key!r} must be a list of rule codes, prefixes or names, got {value!r}")
+    return value
 
 
 def pack_from_dict(data: dict[str, Any], where: str = "<pack>", name: str = "custom") -> Pack:
@@ -170,7 +223,7 @@ def pack_from_dict(data: dict[str, Any], where: str = "<pack>", name: str = "cus
         settings[code] = _rule_setting(REGISTRY[code], table, f"{where} [rules.{key}]")
     for code, rule in REGISTRY.items():
         settings.setdefault(code, RuleSetting(rule.default_severity, rule.Options()))
-    return Pack(
+    pack = Pack(
         name=str(data.get("name", name)),
         source=where,
         rules=dict(sorted(settings.items())),
@@ -180,6 +233,14 @@ def pack_from_dict(data: dict[str, Any], where: str = "<pack>", name: str = "cus
         limits=_build(LoadLimits, _table(data, "limits", where), f"{where} [limits]"),
         identity=_build(IdentityOptions, _table(data, "identity", where), f"{where} [identity]"),
     )
+    select = string_list(data["select"], where, "select") if "select" in data else None
+    ignore = string_list(data["ignore"], where, "ignore") if "ignore" in data else None
+    if select or ignore:
+        try:
+            pack = pack.select(select, ignore)
+        except ConfigError as e:
+            raise ConfigError(f"{where}: {e}") from None
+    return pack
 
 
 def _rule_setting(rule: type[Rule], table: dict[str, Any], where: str) -> RuleSetting:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import os
 import statistics
 from collections.abc import Callable, Sequence
@@ -13,7 +14,8 @@ from PIL import Image
 
 from . import classify, scoring
 from ._version import __version__
-from .analyzers import FaceDetector, FaceEmbedder, analyze, failed_facts
+from .analyzers import ANALYZER_VERSION, FaceDetector, FaceEmbedder, analyze, failed_facts
+from .cache import FactsCache, default_cache_dir
 from .checks import REGISTRY, ImageContext, SetContext
 from .config import Pack, load_pack
 from .discovery import PhotoSet, discover
@@ -29,7 +31,8 @@ from .identity import (
     reference_from_facts,
     resolve,
 )
-from .imageio import LoadedImage, decode_bytes, from_array, from_pil, load_path
+from .imageio import LoadedImage, decode_bytes, from_array, from_pil, load_path, read_file
+from .parallel import parallel_facts
 from .model import FaceFacts, FaceResult, Finding, ImageFacts, ImageResult, Report, SetResult, Severity
 
 PhotoSource = str | os.PathLike[str] | bytes | Image.Image | np.ndarray
@@ -59,8 +62,13 @@ class Checker:
         select: list[str] | None = None,
         ignore: list[str] | None = None,
         reference: Reference | Sequence[PhotoSource] | str | os.PathLike[str] | None = None,
+        cache: FactsCache | str | os.PathLike[str] | bool | None = None,
+        jobs: int = 1,
+        per_file_ignores: Callable[[str], set[str]] | None = None,
     ) -> None:
         base = pack if isinstance(pack, Pack) else load_pack(pack)
+        self.jobs = max(1, jobs)
+        self.per_file_ignores = per_file_ignores
         self.pack = base.select(select, ignore) if (select or ignore) else base
         self.face_model = face_model
         needs = set().union(*(REGISTRY[c].requires for c in self.pack.rules)) if self.pack.rules else set()
@@ -72,9 +80,28 @@ class Checker:
             self._detector = FaceDetector(face_model, self.pack.detector)  # ModelError here, before any photo
         if self.needs_identity:
             self._embedder = FaceEmbedder()
+        self.cache: FactsCache | None = None
+        if cache is not None and cache is not False:
+            directory = default_cache_dir() if cache is True else cache
+            self.cache = directory if isinstance(directory, FactsCache) else FactsCache(directory, self._cache_salt())
         self.reference: Reference | None = None
         if reference is not None:
             self.reference = reference if isinstance(reference, Reference) else self.build_reference(reference)
+
+    def _measures_changed(self) -> None:
+        """An analyzer was added after start-up: cached facts without its measurements no longer match."""
+        if self.cache is not None:
+            self.cache = FactsCache(self.cache.directory, self._cache_salt())
+
+    def _cache_salt(self) -> dict[str, object]:
+        """Everything that changes a measurement (not a rule threshold): cached facts must match all of it."""
+        return {
+            "analyzer": ANALYZER_VERSION,
+            "model": self._detector.model_sha256 if self._detector is not None else None,
+            "identity": self._embedder is not None,
+            "detector": dataclasses.asdict(self.pack.detector),
+            "limits": dataclasses.asdict(self.pack.limits),
+        }
 
     def close(self) -> None:
         if self._detector is not None:
@@ -91,10 +118,33 @@ class Checker:
     def facts(self, source: PhotoSource, name: str | None = None) -> ImageFacts:
         """Measure one photo. Undecodable input gives facts with `error` set (IQ01), never an exception."""
         label = name or (str(source) if isinstance(source, (str, os.PathLike)) else "<upload>")
+        if self.cache is not None and isinstance(source, (str, os.PathLike, bytes, bytearray, memoryview)):
+            return self._cached_facts(source, label)
         try:
             img = self._load(source, label)
         except ImageLoadError as e:
             return failed_facts(label, "", e.reason)
+        return self._analyze(img)
+
+    def _cached_facts(self, source: str | os.PathLike[str] | bytes | bytearray | memoryview, label: str) -> ImageFacts:
+        assert self.cache is not None
+        try:
+            data = read_file(source, self.pack.limits) if isinstance(source, (str, os.PathLike)) else bytes(source)
+        except ImageLoadError as e:
+            return failed_facts(label, "", e.reason)
+        hit = self.cache.get(hashlib.sha256(data).hexdigest(), label)
+        if hit is not None:
+            return hit
+        try:
+            img = decode_bytes(data, label, self.pack.limits)
+        except ImageLoadError as e:
+            return failed_facts(label, "", e.reason)
+        facts = self._analyze(img)
+        self.cache.put(facts)
+        return facts
+
+    def _analyze(self, img: LoadedImage) -> ImageFacts:
+        label = img.name
         try:
             return analyze(img, self._detector, self._embedder)
         except MemoryError:
@@ -130,6 +180,7 @@ class Checker:
             self._embedder = FaceEmbedder()
             if self._detector is None:
                 self._detector = FaceDetector(self.face_model, self.pack.detector)
+            self._measures_changed()
         items: list[tuple[PhotoSource, str | None]] = []
         for src in sources:
             if isinstance(src, (str, os.PathLike)):
@@ -145,6 +196,7 @@ class Checker:
             raise ValueError("match() needs a reference: pass one, or create the Checker with reference=...")
         if self._embedder is None:
             self._embedder = FaceEmbedder()
+            self._measures_changed()
         facts = self.facts(source, name)
         return match_reference(facts, ref, self.pack.identity)
 
@@ -164,18 +216,49 @@ class Checker:
 
     def check(self, paths: Sequence[str | os.PathLike[str]], progress: ProgressCallback | None = None) -> Report:
         sets = discover([str(p) for p in paths])
-        total = sum(len(s.files) for s in sets)
+        files = [f for s in sets for f in s.files]
+        measured = dict(zip(files, self.facts_many(files, progress)))
+        return self.report([self.judge_set(s, [measured[f] for f in s.files]) for s in sets])
+
+    def facts_many(self, paths: Sequence[str], progress: ProgressCallback | None = None) -> list[ImageFacts]:
+        """Facts of many photo files, in the given order: cache hits here, the rest in `jobs` worker
+        processes (models loaded once per worker). The result does not depend on `jobs`."""
+        total = len(paths)
+        out: list[ImageFacts | None] = [None] * total
         done = 0
-        results = []
-        for photo_set in sets:
-            facts = []
-            for f in photo_set.files:
-                facts.append(self.facts(f))
-                done += 1
-                if progress:
-                    progress(done, total, f)
-            results.append(self.judge_set(photo_set, facts))
-        return self.report(results)
+
+        def finished(i: int, facts: ImageFacts) -> None:
+            nonlocal done
+            out[i] = facts
+            done += 1
+            if progress:
+                progress(done, total, paths[i])
+
+        todo = []
+        for i, path in enumerate(paths):
+            hit = self._cache_lookup(path)
+            if hit is not None:
+                finished(i, hit)
+            else:
+                todo.append(i)
+        if self.jobs > 1 and len(todo) > 1:
+            for i, facts in parallel_facts(self, [paths[i] for i in todo], todo):
+                if self.cache is not None:
+                    self.cache.put(facts)
+                finished(i, facts)
+        else:
+            for i in todo:
+                finished(i, self.facts(paths[i]))
+        return [f for f in out if f is not None]
+
+    def _cache_lookup(self, path: str) -> ImageFacts | None:
+        if self.cache is None:
+            return None
+        try:
+            data = read_file(path, self.pack.limits)
+        except ImageLoadError:
+            return None  # facts() reports it
+        return self.cache.get(hashlib.sha256(data).hexdigest(), path)
 
     def report(self, sets: list[SetResult]) -> Report:
         score = sum(s.score for s in sets) / len(sets) if sets else 0.0
@@ -237,6 +320,8 @@ class Checker:
             set_rule = rule()
             targets.extend(set_rule.targets(ctx, setting.options))  # type: ignore[attr-defined]
             for hit in set_rule.check(ctx, setting.options):  # type: ignore[arg-type]
+                if hit.paths and self.per_file_ignores and all(code in self.per_file_ignores(p) for p in hit.paths):
+                    continue
                 severity = _SOFTER[setting.severity] if hit.softer else setting.severity
                 set_findings.append(
                     Finding(code, rule.name, severity, hit.message, hit.fix, hit.paths, advice=hit.advice)
@@ -275,9 +360,10 @@ class Checker:
         subject = facts.faces[pid.subject] if facts.faces and pid.subject is not None else None
         ctx = ImageContext(facts=facts, subject=subject, set_pitch=set_pitch, set_roll=set_roll, identity=pid)
         findings: list[Finding] = []
+        skipped = self.per_file_ignores(facts.path) if self.per_file_ignores else set()
         for code, setting in self.pack.rules.items():
             rule = REGISTRY[code]
-            if rule.level != "image":
+            if rule.level != "image" or code in skipped:
                 continue
             if facts.error and code != "IQ01":
                 continue

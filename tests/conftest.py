@@ -35,6 +35,13 @@ def corpus_photo(rel: str) -> Path:
     return p
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """The CLI caches facts by default: keep the tests' cache out of the user's cache folder."""
+    import tempfile
+
+    os.environ["PHOTOCHECK_CACHE_DIR"] = tempfile.mkdtemp(prefix="photocheck-test-cache-")
+
+
 @pytest.fixture(scope="session")
 def checker() -> Checker:
     with Checker() as c:

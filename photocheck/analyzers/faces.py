@@ -160,6 +160,7 @@ class FaceDetector:
         self.options = options or DetectorOptions()
         self.model_path = resolve_model_path(model_path)
         data = read_model(self.model_path)
+        self.model_sha256 = hashlib.sha256(data).hexdigest()  # part of the facts cache key
         try:
             from mediapipe.tasks.python import BaseOptions, vision
 

@@ -4,10 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..model import Report
 from .json import render_json
+from .junit import render_junit
+from .lines import render_concise, render_github, render_json_lines
+from .sarif import render_sarif
 from .text import render_text
 
-REPORTERS: dict[str, Callable[..., str]] = {"text": render_text, "json": render_json}
+REPORTERS: dict[str, Callable[..., str]] = {
+    "text": render_text,
+    "concise": render_concise,
+    "json": render_json,
+    "json-lines": render_json_lines,
+    "sarif": render_sarif,
+    "github": render_github,
+    "junit": render_junit,
+}
 
-__all__ = ["REPORTERS", "render_json", "render_text"]
+__all__ = ["REPORTERS", "render_concise", "render_github", "render_json", "render_json_lines", "render_junit",
+           "render_sarif", "render_text"]

@@ -1,0 +1,92 @@
+"""The facts cache: what the analyzers measured, keyed by the photo's content hash and by everything that
+changes a measurement (analyzer version, face model, detector settings, load limits, identity on/off) —
+never by rule thresholds, so re-tuning a pack re-runs only the rules.
+
+One small JSON file per entry, written atomically (temporary file + rename in the same folder), so two runs
+sharing the cache never see half an entry. An unreadable, corrupt or foreign entry is ignored and rebuilt.
+The cache lives in the user's cache folder (platformdirs) or where --cache-dir says, never beside photos.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from .model import ImageFacts
+
+FORMAT = "photocheck-facts/1"
+CACHE_ENV = "PHOTOCHECK_CACHE_DIR"
+
+
+def default_cache_dir() -> Path:
+    env = os.environ.get(CACHE_ENV)
+    if env:
+        return Path(env)
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("photocheck", appauthor=False)) / "facts"
+
+
+class FactsCache:
+    def __init__(self, directory: str | os.PathLike[str], salt: dict[str, Any]) -> None:
+        self.directory = Path(directory)
+        self.salt = json.dumps(salt, sort_keys=True)
+        self.hits = 0
+        self.misses = 0
+
+    def _key(self, content_hash: str) -> str:
+        return hashlib.sha256(f"{self.salt}\n{content_hash}".encode()).hexdigest()
+
+    def _path(self, key: str) -> Path:
+        return self.directory / key[:2] / f"{key}.json"
+
+    def get(self, content_hash: str, path: str) -> ImageFacts | None:
+        """The cached facts for these bytes, renamed to `path`; None on a miss or a bad entry."""
+        key = self._key(content_hash)
+        try:
+            entry = json.loads(self._path(key).read_text(encoding="utf-8"))
+            if entry.get("format") != FORMAT or entry.get("key") != key:
+                raise ValueError("foreign entry")
+            facts = ImageFacts.from_dict(entry["facts"])
+            if facts.content_hash != content_hash:
+                raise ValueError("entry for other bytes")
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            self.misses += 1
+            return None
+        self.hits += 1
+        return _renamed(facts, path)
+
+    def put(self, facts: ImageFacts) -> None:
+        """Store facts of a decoded photo; failures to write only cost the next run some time."""
+        if facts.error or not facts.content_hash:
+            return
+        key = self._key(facts.content_hash)
+        target = self._path(key)
+        entry = {"format": FORMAT, "key": key, "facts": facts.to_dict()}
+        tmp_name = None
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(
+                "w", encoding="utf-8", dir=target.parent, prefix=".tmp-", suffix=".json", delete=False
+            ) as tmp:
+                tmp_name = tmp.name
+                json.dump(entry, tmp)
+            os.replace(tmp_name, target)
+            tmp_name = None
+        except OSError:
+            pass
+        finally:
+            if tmp_name is not None:  # interrupted or failed: leave no half-written file behind
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp_name)
+
+
+def _renamed(facts: ImageFacts, path: str) -> ImageFacts:
+    import dataclasses
+
+    return dataclasses.replace(facts, path=path)

@@ -1,0 +1,70 @@
+"""Measuring photos in worker processes: each worker loads the models once and analyses whole photos.
+
+Processes, not threads: the analyzers hold the GIL for much of their work, and MediaPipe's graph is not
+safe to share. Workers are spawned (not forked) so no model state is copied half-initialised. Results come
+back as they finish and are put in place by index, so the report does not depend on the number of workers.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from typing import TYPE_CHECKING, Any
+
+from .analyzers import failed_facts
+from .model import ImageFacts
+
+if TYPE_CHECKING:
+    from .engine import Checker
+
+# below this many photos to measure, spawning workers (~1.5 s each to load the models) costs more than it saves
+MIN_PHOTOS_FOR_WORKERS = 12
+
+_worker: Any = None  # the Checker of this worker process
+
+
+def _start_worker(pack: Any, face_model: str | None, faces: bool, identity: bool) -> None:
+    global _worker
+    from .analyzers import FaceDetector, FaceEmbedder
+    from .engine import Checker
+
+    checker = Checker(pack, face_model=face_model, select=None, ignore=None)
+    # the same analyzers as the parent, whatever its rule selection made it load
+    if faces and checker._detector is None:
+        checker._detector = FaceDetector(face_model, pack.detector)
+    if identity and checker._embedder is None:
+        checker._embedder = FaceEmbedder()
+    if not identity:
+        checker._embedder = None
+    _worker = checker
+
+
+def _measure(path: str) -> ImageFacts:
+    return _worker.facts(path)
+
+
+def parallel_facts(checker: Checker, paths: Sequence[str], indices: Sequence[int]) -> Iterator[tuple[int, ImageFacts]]:
+    """(index, facts) for each path, in completion order; falls back to the calling process for few photos."""
+    if len(paths) < MIN_PHOTOS_FOR_WORKERS:
+        for i, path in zip(indices, paths):
+            yield i, checker.facts(path)
+        return
+    workers = min(checker.jobs, len(paths), os.cpu_count() or 1)
+    context = multiprocessing.get_context("spawn")
+    init = (checker.pack, checker.face_model, checker._detector is not None, checker._embedder is not None)
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker, initargs=init)
+    try:
+        futures = {pool.submit(_measure, path): (i, path) for i, path in zip(indices, paths)}
+        for future in as_completed(futures):
+            i, path = futures[future]
+            try:
+                yield i, future.result()
+            except BrokenProcessPool:
+                yield i, failed_facts(path, "", "analysis failed (a worker process crashed on this or another photo)")
+            except Exception as e:  # noqa: BLE001 - one photo's failure never ends the run
+                yield i, failed_facts(path, "", f"analysis failed ({type(e).__name__}: {e})")
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
