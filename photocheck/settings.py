@@ -38,7 +38,12 @@ class Settings:
     fail_under: float | None = None
 
     def load_pack(self) -> Pack:
-        pack = load_pack(self.pack, self.overrides or None, self.source or "<config>")
+        try:
+            pack = load_pack(self.pack, self.overrides or None, self.source or "<config>")
+        except ConfigError as e:
+            if self.source and self.source not in str(e):
+                raise ConfigError(f"{self.source}: {e}") from None
+            raise
         if self.select or self.ignore:
             try:
                 pack = pack.select(self.select or None, self.ignore or None)
