@@ -20,7 +20,7 @@ from .checks import REGISTRY, ImageContext, SetContext
 from .config import Pack, load_pack
 from .discovery import PhotoSet, discover
 from .duplicates import DuplicateOptions, find_duplicates
-from .errors import ImageLoadError
+from .errors import ImageLoadError, ModelError
 from .identity import (
     IdentityMatch,
     PhotoIdentity,
@@ -147,6 +147,8 @@ class Checker:
         label = img.name
         try:
             return analyze(img, self._detector, self._embedder)
+        except ModelError:
+            raise  # a setup problem, not this photo's: the run stops with exit 2
         except MemoryError:
             return failed_facts(label, img.content_hash, "not enough memory to analyse this image")
         except Exception as e:  # an analyzer bug on one strange photo must not end the run

@@ -15,6 +15,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING, Any
 
 from .analyzers import failed_facts
+from .errors import ModelError
 from .model import ImageFacts
 
 if TYPE_CHECKING:
@@ -62,6 +63,8 @@ def parallel_facts(checker: Checker, paths: Sequence[str], indices: Sequence[int
             i, path = futures[future]
             try:
                 yield i, future.result()
+            except ModelError:
+                raise  # setup, not this photo: the run stops (exit 2)
             except BrokenProcessPool:
                 yield i, failed_facts(path, "", "analysis failed (a worker process crashed on this or another photo)")
             except Exception as e:  # noqa: BLE001 - one photo's failure never ends the run

@@ -10,14 +10,15 @@ import numpy as np
 from ..imageio import LoadedImage
 from ..model import ImageFacts
 from .face_measures import measure_face
-from .faces import FaceDetector
+from .faces import DETECT_LONG_SIDE, FaceDetector
+from .frames import make_frame, region_at
 from .hashing import face_hashes, image_hashes
 from .identity import FaceEmbedder
 from .lighting import analyze_lighting
 from .quality import analyze_basic
 
 # bump when a measurement changes meaning: cached facts of another version are measured again
-ANALYZER_VERSION = "4"
+ANALYZER_VERSION = "5"
 
 __all__ = ["ANALYZER_VERSION", "FaceDetector", "FaceEmbedder", "analyze", "failed_facts"]
 
@@ -31,24 +32,24 @@ def analyze(img: LoadedImage, detector: FaceDetector | None, embedder: FaceEmbed
     for identity only when an embedder is given too."""
     gray = cv2.cvtColor(img.rgb, cv2.COLOR_RGB2GRAY)
     h, w = gray.shape
-    f = min(1.0, 256 / max(h, w))
-    small = img.rgb if f >= 1 else cv2.resize(img.rgb, (max(1, int(w * f)), max(1, int(h * f))), interpolation=cv2.INTER_AREA)
-    small_gray = cv2.cvtColor(np.ascontiguousarray(small), cv2.COLOR_RGB2GRAY)
+    frame = make_frame(img.rgb, DETECT_LONG_SIDE)  # one downscale, shared
+    small = region_at(img.rgb, frame, (0, 0, w, h), min(1.0, 256 / max(h, w)))
+    small_gray = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)
     image_hash, image_hash_mirrored = image_hashes(small_gray)
     basic = dataclasses.replace(
-        analyze_basic(img, gray), image_hash=image_hash, image_hash_mirrored=image_hash_mirrored
+        analyze_basic(img, gray, small), image_hash=image_hash, image_hash_mirrored=image_hash_mirrored
     )
-    lighting = analyze_lighting(img, np.ascontiguousarray(small))
+    lighting = analyze_lighting(img, small)
     faces = None
     if detector is not None:
         measured = []
-        for raw in detector.detect(img.rgb):
-            face = measure_face(raw, img.rgb, img.scale)
+        for raw in detector.detect(img.rgb, frame):
+            face = measure_face(raw, img.rgb, img.scale, frame)
             hashes = face_hashes(img.rgb, raw.box)
             if hashes:
                 face = dataclasses.replace(face, face_hash=hashes[0], face_hash_mirrored=hashes[1])
             if embedder is not None:
-                face = dataclasses.replace(face, embedding=embedder.embed(img.rgb, raw))
+                face = dataclasses.replace(face, embedding=embedder.embed(img.rgb, raw, frame))
             measured.append(face)
         faces = tuple(measured)
     return ImageFacts(

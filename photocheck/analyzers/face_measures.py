@@ -5,11 +5,14 @@ Landmark indices are MediaPipe Face Mesh's. "Left"/"right" are the subject's own
 
 from __future__ import annotations
 
+import dataclasses
+
 import cv2
 import numpy as np
 
 from ..model import FaceFacts
 from .faces import RawFace
+from .frames import Frame, region_at
 
 _KEY_POINTS = {
     "right_eye": (33, 133),
@@ -31,6 +34,8 @@ _FACE_OVAL = (
 )  # fmt: skip
 # face crops are normalised to this height before focus is judged, so big and small faces compare
 _FOCUS_HEIGHT = 256
+# exposure, evenness, eye and colour measures are taken on the face scaled down to at most this height
+_STATS_FACE_HEIGHT = 256
 
 
 def _luma(rgb: np.ndarray) -> np.ndarray:
@@ -83,7 +88,9 @@ def focus_ratio(gray: np.ndarray) -> float | None:
     return fine / max(mid, 1e-3)
 
 
-def measure_face(raw: RawFace, rgb: np.ndarray, scale: float) -> FaceFacts:
+def measure_face(raw: RawFace, rgb: np.ndarray, scale: float, frame: Frame | None = None) -> FaceFacts:
+    """All measurements of one face. They only look at the face and a ring around it, so the work is done
+    on that region: its size follows the face, not the photo."""
     h, w = rgb.shape[:2]
     x, y, bw, bh = raw.box
     lm = raw.landmarks
@@ -94,6 +101,28 @@ def measure_face(raw: RawFace, rgb: np.ndarray, scale: float) -> FaceFacts:
         ix = max(0.0, min(x + bw, w) - max(x, 0.0))
         iy = max(0.0, min(y + bh, h) - max(y, 0.0))
         cut_off = float(1.0 - (ix * iy) / max(bw * bh, 1e-6))
+    # the background ring reaches half a box beyond the face; a little more for rounding
+    x0, y0 = int(max(0, x - 0.6 * bw)), int(max(0, y - 0.6 * bh))
+    x1, y1 = int(min(w, x + 1.6 * bw + 1)), int(min(h, y + 1.6 * bh + 1))
+    shifted = dataclasses.replace(
+        raw,
+        box=(x - x0, y - y0, bw, bh),
+        landmarks=None if lm is None else lm - np.array([x0, y0, 0.0]),
+    )
+    return _measure_region(shifted, rgb[y0:y1, x0:x1], scale, cut_off, (x0, y0), (rgb, frame))
+
+
+def _measure_region(
+    raw: RawFace,
+    rgb: np.ndarray,
+    scale: float,
+    cut_off: float,
+    offset: tuple[int, int],
+    whole: tuple[np.ndarray, Frame | None],
+) -> FaceFacts:
+    h, w = rgb.shape[:2]
+    x, y, bw, bh = raw.box
+    lm = raw.landmarks
 
     x0, y0 = int(max(0, x)), int(max(0, y))
     x1, y1 = int(min(w, x + bw)), int(min(h, y + bh))
@@ -105,6 +134,18 @@ def measure_face(raw: RawFace, rgb: np.ndarray, scale: float) -> FaceFacts:
     inner = gray_crop[my : gray_crop.shape[0] - my, mx : gray_crop.shape[1] - mx] if gray_crop.size else gray_crop
     sharp = focus_ratio(inner) if inner.size else None
     noise = noise_sigma(inner) if inner.size else None
+
+    # the remaining measures are averages over skin, eyes and background: a face ~256 px tall carries all
+    # they need, so a large face is shrunk first (its cost then no longer grows with the photo)
+    full_lm, full_box = lm, (x, y, bw, bh)
+    k = min(1.0, _STATS_FACE_HEIGHT / max(bh, 1.0))
+    if k < 1.0:
+        rgb = region_at(whole[0], whole[1], (offset[0], offset[1], offset[0] + w, offset[1] + h), k)
+        h, w = rgb.shape[:2]
+        x, y, bw, bh = x * k, y * k, bw * k, bh * k
+        x0, y0 = int(max(0, x)), int(max(0, y))
+        x1, y1 = int(min(w, x + bw)), int(min(h, y + bh))
+        lm = None if lm is None else lm * k
 
     # exposure on the face oval (or an ellipse in the box for cascade-only faces)
     mask = np.zeros((h, w), np.uint8)
@@ -168,12 +209,13 @@ def measure_face(raw: RawFace, rgb: np.ndarray, scale: float) -> FaceFacts:
         if skin is not None and low is not None:
             lower = float(np.linalg.norm(skin - low))
         for name, idx in _KEY_POINTS.items():
-            p = lm[list(idx), :2].mean(axis=0) / scale
+            p = (full_lm[list(idx), :2].mean(axis=0) + offset) / scale
             key_points[name] = (round(float(p[0]), 1), round(float(p[1]), 1))
 
     inv = 1.0 / scale
+    fx, fy, fw, fh = full_box[0] + offset[0], full_box[1] + offset[1], full_box[2], full_box[3]
     return FaceFacts(
-        box=(int(round(x * inv)), int(round(y * inv)), int(round(bw * inv)), int(round(bh * inv))),
+        box=(int(round(fx * inv)), int(round(fy * inv)), int(round(fw * inv)), int(round(fh * inv))),
         detector=raw.detector,
         yaw=_r(raw.yaw),
         pitch=_r(raw.pitch),

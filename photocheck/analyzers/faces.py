@@ -22,13 +22,14 @@ import cv2
 import numpy as np
 
 from ..errors import ModelError
+from .frames import Frame
 
 BUNDLED_MODEL = Path(__file__).resolve().parent.parent / "models" / "face_landmarker.task"
 BUNDLED_MODEL_SHA256 = "64184e229b263107bc2b804c6625db1341ff2bb731874b0bcc2fe6544e0bc9ff"
 MODEL_ENV = "PHOTOCHECK_FACE_MODEL"
 
 # the landmarker sees a downscaled frame anyway (its detector runs at 128 px); more pixels only cost time
-_DETECT_LONG_SIDE = 1280
+DETECT_LONG_SIDE = 1280
 # gamma 0.5 lookup table: brightens shadows ~4x, keeps highlights
 _SHADOW_LIFT = (np.linspace(0.0, 1.0, 256) ** 0.5 * 255.0 + 0.5).astype(np.uint8)
 
@@ -159,13 +160,28 @@ class FaceDetector:
     def __init__(self, model_path: str | os.PathLike[str] | None = None, options: DetectorOptions | None = None):
         self.options = options or DetectorOptions()
         self.model_path = resolve_model_path(model_path)
-        data = read_model(self.model_path)
-        self.model_sha256 = hashlib.sha256(data).hexdigest()  # part of the facts cache key
+        self._model = read_model(self.model_path)  # missing, unreadable or damaged: ModelError now
+        self.model_sha256 = hashlib.sha256(self._model).hexdigest()  # part of the facts cache key
+        self._landmarker: object | None = None
+        self._finalizer: weakref.finalize | None = None
+        cascade = Path(cv2.data.haarcascades) / "haarcascade_profileface.xml"
+        self._profile = cv2.CascadeClassifier(str(cascade))
+        if self._profile.empty():
+            raise ModelError(f"OpenCV profile-face cascade missing at {cascade} (opencv-contrib-python < 5 ships it)")
+        if self.model_path.resolve() != BUNDLED_MODEL:
+            # a user's model file is not known to be a landmarker: find out now, not on the first photo
+            self._start()
+
+    def _start(self) -> None:
+        """Build the MediaPipe graph. Deferred until the first photo that needs it (the bundled model is
+        verified by its hash), so a run whose photos all come from the cache never pays for it."""
+        if self._landmarker is not None:
+            return
         try:
             from mediapipe.tasks.python import BaseOptions, vision
 
             opts = vision.FaceLandmarkerOptions(
-                base_options=BaseOptions(model_asset_buffer=data),
+                base_options=BaseOptions(model_asset_buffer=self._model),
                 running_mode=vision.RunningMode.IMAGE,
                 num_faces=self.options.max_faces,
                 min_face_detection_confidence=self.options.min_detection_confidence,
@@ -179,24 +195,28 @@ class FaceDetector:
             # close the graph before interpreter teardown; MediaPipe's own __del__ fails at exit
             self._finalizer = weakref.finalize(self, _close_quietly, self._landmarker)
         except Exception as e:
+            self._landmarker = None
             raise ModelError(
                 f"{self.model_path} is not a usable MediaPipe Face Landmarker model ({type(e).__name__}: {e})"
             ) from None
-        cascade = Path(cv2.data.haarcascades) / "haarcascade_profileface.xml"
-        self._profile = cv2.CascadeClassifier(str(cascade))
-        if self._profile.empty():
-            raise ModelError(f"OpenCV profile-face cascade missing at {cascade} (opencv-contrib-python < 5 ships it)")
 
     def close(self) -> None:
-        self._finalizer()
+        if self._finalizer is not None:
+            self._finalizer()
+        self._landmarker = None
 
     # ------------------------------------------------------------------------------------------------
-    def _landmark(self, rgb: np.ndarray, offset: tuple[float, float], detector: str) -> list[RawFace]:
-        """Run the landmarker on an image region; coordinates mapped back by `offset` into the analysis image."""
+    def _landmark(
+        self, rgb: np.ndarray, offset: tuple[float, float], detector: str, frame: Frame | None = None
+    ) -> list[RawFace]:
+        """Run the landmarker on an image region; coordinates mapped back by `offset` into the analysis image.
+        `frame`: the region already scaled for the landmarker (the shared downscale of the whole photo)."""
         import mediapipe as mp
 
-        small, f = _resize_long(rgb, _DETECT_LONG_SIDE)
+        small, f = (frame.image, frame.factor) if frame is not None else _resize_long(rgb, DETECT_LONG_SIDE)
         h, w = small.shape[:2]
+        if self._landmarker is None:
+            self._start()
         result = self._landmarker.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(small)))
         faces = []
         for i, lms in enumerate(result.face_landmarks):
@@ -210,10 +230,11 @@ class FaceDetector:
             faces.append(RawFace(detector, box, pts, bs, yaw, pitch, roll))
         return faces
 
-    def detect(self, rgb: np.ndarray) -> list[RawFace]:
+    def detect(self, rgb: np.ndarray, frame: Frame | None = None) -> list[RawFace]:
+        """Faces of the analysis image; `frame` is its shared downscale to DETECT_LONG_SIDE, if made."""
         opts = self.options
         h, w = rgb.shape[:2]
-        faces = self._landmark(rgb, (0.0, 0.0), "landmarker")
+        faces = self._landmark(rgb, (0.0, 0.0), "landmarker", frame)
         largest = max((f.box[3] for f in faces), default=0.0)
         if largest < opts.tile_when_largest_face_below * min(h, w):
             faces = self._merge(faces, self._tiles(rgb))

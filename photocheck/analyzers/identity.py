@@ -11,11 +11,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from ..errors import ModelError
 from .faces import RawFace
+from .frames import Frame, region_at
 
 # dlib 5-point order: image-right eye outer/inner corner, image-left eye outer/inner corner, nose base
 _DLIB_FIVE_POINTS = (263, 362, 33, 133, 2)
@@ -42,23 +42,28 @@ class FaceEmbedder:
     """Loads dlib's face recognition network once; `embed` gives one descriptor per landmarked face."""
 
     def __init__(self, model_path: str | os.PathLike[str] | None = None) -> None:
+        self.path = Path(model_path) if model_path else _recognition_model_path()
+        if not self.path.is_file():
+            raise ModelError(f"face recognition model not found: {self.path}")
+        self._net = None  # loaded with the first face to describe (cached runs never need it)
+
+    def _start(self) -> None:
         try:
             import dlib
         except ImportError:
             raise ModelError("identity checks need dlib (the dlib-bin package); reinstall photocheck") from None
-        path = Path(model_path) if model_path else _recognition_model_path()
-        if not path.is_file():
-            raise ModelError(f"face recognition model not found: {path}")
         try:
-            self._net = dlib.face_recognition_model_v1(str(path))
+            self._net = dlib.face_recognition_model_v1(str(self.path))
         except RuntimeError as e:
-            raise ModelError(f"{path} is not a usable dlib face recognition model ({e})") from None
+            raise ModelError(f"{self.path} is not a usable dlib face recognition model ({e})") from None
         self._dlib = dlib
 
-    def embed(self, rgb: np.ndarray, face: RawFace) -> tuple[float, ...] | None:
+    def embed(self, rgb: np.ndarray, face: RawFace, frame: Frame | None = None) -> tuple[float, ...] | None:
         """The face's descriptor, or None when it has no landmarks or is too small to describe."""
         if face.landmarks is None or face.box[3] < MIN_EMBED_FACE_HEIGHT:
             return None
+        if self._net is None:
+            self._start()
         dlib = self._dlib
         h, w = rgb.shape[:2]
         x, y, bw, bh = face.box
@@ -67,13 +72,9 @@ class FaceEmbedder:
         x1, y1 = int(min(w, x + bw + margin)), int(min(h, y + bh + margin))
         if x1 - x0 < 8 or y1 - y0 < 8:
             return None
-        crop = rgb[y0:y1, x0:x1]
-        points = face.landmarks[list(_DLIB_FIVE_POINTS), :2] - (x0, y0)
         scale = min(1.0, _EMBED_FACE_HEIGHT / bh)
-        if scale < 1.0:
-            size = (max(1, round(crop.shape[1] * scale)), max(1, round(crop.shape[0] * scale)))
-            crop = cv2.resize(crop, size, interpolation=cv2.INTER_AREA)
-            points = points * scale
+        crop = region_at(rgb, frame, (x0, y0, x1, y1), scale)
+        points = (face.landmarks[list(_DLIB_FIVE_POINTS), :2] - (x0, y0)) * scale
         rect = dlib.rectangle(
             int((x - x0) * scale), int((y - y0) * scale), int((x - x0 + bw) * scale), int((y - y0 + bh) * scale)
         )

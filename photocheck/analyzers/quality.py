@@ -95,7 +95,7 @@ def _small(rgb: np.ndarray, long_side: int) -> np.ndarray:
     return cv2.resize(rgb, (max(1, int(w * f)), max(1, int(h * f))), interpolation=cv2.INTER_AREA)
 
 
-def analyze_basic(img: LoadedImage, gray: np.ndarray) -> BasicFacts:
+def analyze_basic(img: LoadedImage, gray: np.ndarray, small: np.ndarray | None = None) -> BasicFacts:
     # block artefacts are only visible on the 8x8 grid at full resolution
     block = blockiness(gray) if img.scale == 1.0 else None
     return BasicFacts(
@@ -110,6 +110,6 @@ def analyze_basic(img: LoadedImage, gray: np.ndarray) -> BasicFacts:
         analysis_scale=img.scale,
         jpeg_quality=estimate_jpeg_quality(img.quant_tables),
         blockiness=block,
-        colourfulness=colourfulness(img.rgb),
+        colourfulness=colourfulness(img.rgb if small is None else small),
         effective_detail=detail_ratio(gray),
     )
