@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import cv2
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
@@ -45,15 +46,23 @@ _EXTENSION_FORMATS = {
     ".bmp": {"BMP", "DIB"},
     ".gif": {"GIF"},
 }
-_TRANSPOSE = {
-    2: [Image.Transpose.FLIP_LEFT_RIGHT],
-    3: [Image.Transpose.ROTATE_180],
-    4: [Image.Transpose.FLIP_TOP_BOTTOM],
-    5: [Image.Transpose.TRANSPOSE],
-    6: [Image.Transpose.ROTATE_270],
-    7: [Image.Transpose.TRANSVERSE],
-    8: [Image.Transpose.ROTATE_90],
-}
+def _orient(a: np.ndarray, orientation: int) -> np.ndarray:
+    """Pixels as the viewer shows them for an EXIF orientation (numpy views, one copy at the end)."""
+    if orientation == 2:
+        a = a[:, ::-1]
+    elif orientation == 3:
+        a = a[::-1, ::-1]
+    elif orientation == 4:
+        a = a[::-1]
+    elif orientation == 5:
+        a = a.transpose(1, 0, 2)
+    elif orientation == 6:
+        a = np.rot90(a, -1)
+    elif orientation == 7:
+        a = a[::-1, ::-1].transpose(1, 0, 2)
+    elif orientation == 8:
+        a = np.rot90(a, 1)
+    return np.ascontiguousarray(a)
 
 
 @dataclass(frozen=True)
@@ -265,12 +274,15 @@ def _decode(data: bytes, name: str, digest: str, limits: LoadLimits) -> LoadedIm
         im.draft("RGB", ((w + 1) // 2, (h + 1) // 2))
         scale = im.size[0] / w
     im.load()
-    rgb_img = Image.fromarray(_to_rgb(im))
-    for op in _TRANSPOSE.get(orientation, []):
-        rgb_img = rgb_img.transpose(op)
+    rgb = _to_rgb(im)
+    if scale == 1.0 and max(w, h) // 2 >= limits.draft_min_long_side:
+        # other formats decode whole; analyse them at half resolution too, like a drafted JPEG, so a
+        # 12 MP HEIC costs what a 12 MP JPEG costs after its decode
+        rgb = cv2.resize(rgb, ((w + 1) // 2, (h + 1) // 2), interpolation=cv2.INTER_AREA)
+        scale = rgb.shape[1] / w
+    rgb = _orient(rgb, orientation)
     if orientation in (5, 6, 7, 8):
         w, h = h, w
-    rgb = np.ascontiguousarray(np.asarray(rgb_img))
     return LoadedImage(
         name=name,
         rgb=rgb,

@@ -88,3 +88,24 @@ def test_score_formula_golden_numbers():
     assert scoring.verdict(95.0, False, True, opts) == "not-ready"
     strict = dataclasses.replace(opts, ready_min_score=95.0)
     assert scoring.verdict(90.0, False, False, strict) == "needs-work"
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_exif_orientation_is_applied_like_pillow(orientation):
+    """The loader turns pixels with numpy views; it must agree with Pillow's exif_transpose for every tag."""
+    import io
+
+    from PIL import ImageOps
+
+    from photocheck.imageio import decode_bytes
+
+    rgb = np.zeros((60, 90, 3), np.uint8)
+    rgb[:20, :30] = (255, 0, 0)  # a red corner shows every flip and turn
+    rgb[40:, 60:] = (0, 0, 255)
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    buf = io.BytesIO()
+    Image.fromarray(rgb).save(buf, "PNG", exif=exif)
+    loaded = decode_bytes(buf.getvalue(), "o.png")
+    expected = np.asarray(ImageOps.exif_transpose(Image.open(io.BytesIO(buf.getvalue()))).convert("RGB"))
+    assert np.array_equal(loaded.rgb, expected) and (loaded.width, loaded.height) == expected.shape[1::-1]

@@ -97,7 +97,9 @@ def _small(rgb: np.ndarray, long_side: int) -> np.ndarray:
 
 def analyze_basic(img: LoadedImage, gray: np.ndarray, small: np.ndarray | None = None) -> BasicFacts:
     # block artefacts are only visible on the 8x8 grid at full resolution
-    block = blockiness(gray) if img.scale == 1.0 else None
+    # HEVC/AV1 blocks are not on an 8x8 grid: the measure only means something for the JPEG family and
+    # for lossless files that may hold a re-saved JPEG
+    block = blockiness(gray) if img.scale == 1.0 and img.format not in ("HEIF", "AVIF") else None
     return BasicFacts(
         width=img.width,
         height=img.height,

@@ -1,0 +1,274 @@
+"""photocheck speed benchmark: ratios against the time to merely decode the same photos, and against peers.
+
+    .venv/bin/python bench/speed.py                  # 12 MP JPEGs + HEICs, scaling at 10 / 100 / 1000 photos
+    .venv/bin/python bench/speed.py --sizes 10,100   # quicker
+    .venv/bin/pip install -e '.[bench]'              # CleanVision, the peer image-issue finder (optional)
+
+It builds realistic phone-like photos from ../shared/corpus (or $PHOTOCHECK_CORPUS): upscaled to 12 MP,
+sensor-like noise, JPEG quality 90, half of them stored sideways with an EXIF orientation tag; and HEICs.
+Then, in one run and alternating between contenders (so machine noise hits all alike), it times each
+contender in its own process (start-up included, as a user would see it) and records the process's peak
+memory. Every figure printed is a ratio measured in this run; nothing is compared with a stored number.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource  # noqa: F401  (peak memory, in the wrapper below)
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pillow_heif
+from PIL import Image
+
+pillow_heif.register_heif_opener()
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+CORES = os.cpu_count() or 1
+
+# ------------------------------------------------------------------------------------------ the photos
+
+
+def corpus_dir() -> Path:
+    return Path(os.environ.get("PHOTOCHECK_CORPUS", ROOT.parent / "shared" / "corpus"))
+
+
+def source_photos(n: int) -> list[Path]:
+    """Single-face corpus photos of people, the kind a user uploads."""
+    import csv
+
+    with (corpus_dir() / "labels.csv").open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(line for line in fh if not line.startswith("#")))
+    picks = [corpus_dir() / r["path"] for r in rows if r["faces_in_image"] == "1" and r["yaw_bucket"] != "unknown"]
+    if not picks:
+        sys.exit(f"no corpus photos under {corpus_dir()} (set PHOTOCHECK_CORPUS)")
+    return [picks[i % len(picks)] for i in range(n)]
+
+
+def phone_photo(src: Path, seed: int) -> Image.Image:
+    """A 12 MP (4000 x 3000) phone-like frame from a corpus photo: upscaled to fill, with sensor-like noise."""
+    im = Image.open(src).convert("RGB")
+    size = (3000, 4000) if im.height >= im.width else (4000, 3000)
+    scale = max(size[0] / im.width, size[1] / im.height)
+    big = im.resize((round(im.width * scale), round(im.height * scale)), Image.LANCZOS)
+    left, top = (big.width - size[0]) // 2, (big.height - size[1]) // 2
+    a = np.asarray(big.crop((left, top, left + size[0], top + size[1]))).astype(np.float32)
+    rng = np.random.default_rng(seed)
+    # shot noise grows with brightness, read noise does not
+    a += rng.normal(0.0, 1.0, a.shape).astype(np.float32) * (1.5 + 0.012 * a)
+    return Image.fromarray(np.clip(a, 0, 255).astype(np.uint8))
+
+
+def build_set(folder: Path, n: int, kind: str, seed0: int = 0) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for i, src in enumerate(source_photos(n)):
+        im = phone_photo(src, seed0 + i)
+        if kind == "heic":
+            im.save(folder / f"IMG_{i:04d}.HEIC", quality=90)
+        elif i % 2:
+            # stored sideways, as a phone held upright writes it: the viewer rotates by the EXIF tag
+            exif = Image.Exif()
+            exif[0x0112] = 6
+            im.transpose(Image.Transpose.ROTATE_90).save(folder / f"IMG_{i:04d}.jpg", quality=90, exif=exif)
+        else:
+            im.save(folder / f"IMG_{i:04d}.jpg", quality=90)
+    return folder
+
+
+# -------------------------------------------------------------------------------------- the contenders
+
+DECODE = """
+import sys, os
+from concurrent.futures import ProcessPoolExecutor
+from PIL import Image, ImageOps
+import pillow_heif
+pillow_heif.register_heif_opener()
+def decode(p):
+    with Image.open(p) as im:
+        ImageOps.exif_transpose(im).convert("RGB").load()
+files = sorted(os.path.join(sys.argv[1], f) for f in os.listdir(sys.argv[1]))
+jobs = int(sys.argv[2])
+if jobs == 1:
+    for f in files: decode(f)
+else:
+    with ProcessPoolExecutor(jobs) as ex: list(ex.map(decode, files, chunksize=4))
+"""
+
+CLEANVISION = """
+import sys
+from cleanvision import Imagelab
+Imagelab(data_path=sys.argv[1]).find_issues(verbose=False)
+"""
+
+# what the face_recognition package does with its defaults, written against dlib directly:
+# HOG face detection on the full-resolution frame, 5-point landmarks, 128-D encoding
+FACE_RECOGNITION = """
+import sys, os
+import numpy as np, dlib, face_recognition_models as frm
+from PIL import Image, ImageOps
+import pillow_heif
+pillow_heif.register_heif_opener()
+detector = dlib.get_frontal_face_detector()
+shapes = dlib.shape_predictor(frm.pose_predictor_five_point_model_location())
+encoder = dlib.face_recognition_model_v1(frm.face_recognition_model_location())
+for f in sorted(os.listdir(sys.argv[1])):
+    with Image.open(os.path.join(sys.argv[1], f)) as im:
+        rgb = np.asarray(ImageOps.exif_transpose(im).convert("RGB"))
+    for box in detector(rgb, 0):
+        encoder.compute_face_descriptor(rgb, shapes(rgb, box))
+"""
+
+
+def timed(cmd: list[str]) -> float:
+    """Wall seconds of one run of a command (its start-up included)."""
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    if proc.returncode not in (0, 1):  # photocheck exits 1 when it has findings
+        raise RuntimeError(f"{' '.join(cmd[:4])}... failed ({proc.returncode}): {proc.stderr[-2000:]}")
+    return wall
+
+
+def photocheck_cmd(folder: Path, jobs: int, cache: Path | None) -> list[str]:
+    cmd = [PY, "-m", "photocheck", "check", str(folder), "--format", "json", "--output", os.devnull,
+           "--jobs", str(jobs)]  # fmt: skip
+    return cmd + (["--cache-dir", str(cache)] if cache else ["--no-cache"])
+
+
+def has_module(name: str) -> bool:
+    return subprocess.run([PY, "-c", f"import {name}"], capture_output=True).returncode == 0
+
+
+def peak_rss_mb(cmd: list[str]) -> float:
+    """Peak RSS of one command run alone (GNU time is not assumed: a wrapper reads its own children)."""
+    wrapper = (
+        "import resource, subprocess, sys; subprocess.run(sys.argv[1:], capture_output=True); "
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+    )
+    out = subprocess.run([PY, "-c", wrapper, *cmd], capture_output=True, text=True).stdout.strip()
+    return int(out or 0) / 1024
+
+
+# ------------------------------------------------------------------------------------------- the runs
+
+
+def compare(folder: Path, n: int, repeats: int, work: Path, peers: bool) -> dict[str, dict[str, float]]:
+    """Median wall time of every contender on one folder, run in rotating order."""
+    contenders: dict[str, list[str] | None] = {}
+    for jobs in sorted({1, CORES}):
+        contenders[f"decode floor, {jobs} proc"] = [PY, "-c", DECODE, str(folder), str(jobs)]
+        contenders[f"photocheck cold, --jobs {jobs}"] = None  # fresh cache each time, built below
+        contenders[f"photocheck warm, --jobs {jobs}"] = photocheck_cmd(folder, jobs, work / f"warm-{jobs}")
+    if peers:
+        contenders["face_recognition-style (dlib HOG + encode, full res)"] = [PY, "-c", FACE_RECOGNITION, str(folder)]
+        if has_module("cleanvision"):
+            contenders["CleanVision Imagelab.find_issues"] = [PY, "-c", CLEANVISION, str(folder)]
+        else:
+            print("  (CleanVision not installed: pip install -e '.[bench]' to compare with it)")
+    # warm caches exist before any timing
+    for jobs in sorted({1, CORES}):
+        subprocess.run(photocheck_cmd(folder, jobs, work / f"warm-{jobs}"), capture_output=True)
+    times: dict[str, list[float]] = {k: [] for k in contenders}
+    peaks: dict[str, float] = {}
+    names = list(contenders)
+    for r in range(repeats):
+        for name in names[r % len(names):] + names[: r % len(names)]:
+            cmd = contenders[name]
+            if cmd is None:
+                jobs = int(name.rsplit(" ", 1)[1])
+                cache = work / f"cold-{jobs}-{r}"
+                shutil.rmtree(cache, ignore_errors=True)
+                cmd = photocheck_cmd(folder, jobs, cache)
+            times[name].append(timed(cmd))
+    for name, cmd in contenders.items():  # peak memory: one more run of each, alone
+        if cmd is None:
+            cmd = photocheck_cmd(folder, int(name.rsplit(" ", 1)[1]), work / "peak")
+        peaks[name] = peak_rss_mb(cmd)
+        shutil.rmtree(work / "peak", ignore_errors=True)
+    return {k: {"wall": statistics.median(v), "per_photo": statistics.median(v) / n, "peak_mb": peaks.get(k, 0.0)}
+            for k, v in times.items()}  # fmt: skip
+
+
+def print_table(title: str, rows: dict[str, dict[str, float]]) -> None:
+    print(f"\n{title}")
+    print(f"  {'contender':58} {'wall s':>8} {'ms/photo':>9} {'peak MB':>8}")
+    for name, r in rows.items():
+        print(f"  {name:58} {r['wall']:8.2f} {r['per_photo'] * 1000:9.0f} {r['peak_mb']:8.0f}")
+
+
+def ratios(rows: dict[str, dict[str, float]]) -> dict[str, float]:
+    out = {}
+    for jobs in sorted({1, CORES}):
+        floor = rows[f"decode floor, {jobs} proc"]["wall"]
+        cold = rows[f"photocheck cold, --jobs {jobs}"]["wall"]
+        warm = rows[f"photocheck warm, --jobs {jobs}"]["wall"]
+        out[f"photocheck cold / decode floor (--jobs {jobs})"] = cold / floor
+        out[f"photocheck warm / cold (--jobs {jobs})"] = warm / cold
+    cold1 = rows["photocheck cold, --jobs 1"]["wall"]
+    for name, r in rows.items():
+        if not name.startswith(("photocheck", "decode")):
+            out[f"photocheck cold --jobs 1 / {name}"] = cold1 / r["wall"]
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--photos", type=int, default=20, help="photos in the comparison set (default 20)")
+    ap.add_argument("--sizes", default="10,100,1000", help="set sizes for the scaling run (default 10,100,1000)")
+    ap.add_argument("--repeats", type=int, default=3, help="timed runs per contender (median; default 3)")
+    ap.add_argument("--no-peers", action="store_true", help="skip CleanVision and the face_recognition-style pass")
+    ap.add_argument("--json", type=Path, help="also write all numbers to this JSON file")
+    args = ap.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="photocheck-bench-"))
+    results: dict[str, object] = {"cores": CORES}
+    try:
+        print(f"photocheck speed benchmark — {CORES} cores, Python {sys.version.split()[0]}, work dir {work}")
+        jpegs = build_set(work / "jpeg", args.photos, "jpeg")
+        heics = build_set(work / "heic", max(4, args.photos // 2), "heic", seed0=1000)
+        for label, folder in (("12 MP JPEG (quality 90, half EXIF-rotated)", jpegs), ("12 MP HEIC", heics)):
+            n = len(list(folder.iterdir()))
+            rows = compare(folder, n, args.repeats, work / label.split()[2].lower(), peers=not args.no_peers)
+            print_table(f"{label}: {n} photos, median of {args.repeats}", rows)
+            r = ratios(rows)
+            print("  ratios:")
+            for k, v in r.items():
+                print(f"    {k:70} {v:6.2f}x")
+            results[label] = {"rows": rows, "ratios": r}
+
+        print("\nscaling: photocheck cold, --jobs all cores, distinct 12 MP JPEGs")
+        print(f"  {'photos':>7} {'wall s':>8} {'ms/photo':>9} {'peak MB':>8} {'warm s':>8} {'warm/cold':>10}")
+        scaling = []
+        for n in [int(x) for x in args.sizes.split(",") if x]:
+            folder = build_set(work / f"scale-{n}", n, "jpeg", seed0=5000)
+            cache = work / f"scale-cache-{n}"
+            cold = timed(photocheck_cmd(folder, CORES, cache))
+            warm = timed(photocheck_cmd(folder, CORES, cache))
+            shutil.rmtree(cache, ignore_errors=True)
+            peak = peak_rss_mb(photocheck_cmd(folder, CORES, None))
+            scaling.append({"photos": n, "cold": cold, "warm": warm, "peak_mb": peak})
+            print(f"  {n:7d} {cold:8.2f} {cold / n * 1000:9.0f} {peak:8.0f} {warm:8.2f} {warm / cold:10.3f}")
+            shutil.rmtree(folder, ignore_errors=True)
+        results["scaling"] = scaling
+        if len(scaling) >= 2:
+            a, b = scaling[0], scaling[-1]
+            print(f"  per-photo time {b['photos']} vs {a['photos']} photos: "
+                  f"{(b['cold'] / b['photos']) / (a['cold'] / a['photos']):.2f}x; "
+                  f"peak memory {b['peak_mb'] / max(a['peak_mb'], 1):.2f}x")  # fmt: skip
+        if args.json:
+            args.json.write_text(json.dumps(results, indent=2))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
