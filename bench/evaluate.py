@@ -206,6 +206,11 @@ def degrade(rgb: np.ndarray, kind: str, face_height: int) -> bytes:
         h, w = rgb.shape[:2]
         f = 700 / min(h, w)
         return _png(cv2.resize(rgb, (round(w * f), round(h * f)), interpolation=cv2.INTER_AREA))
+    if kind == "upscaled":
+        # the same pixel count, a third of the detail: shrunk to a third, then blown up again
+        h, w = rgb.shape[:2]
+        small = cv2.resize(rgb, (max(1, w // 3), max(1, h // 3)), interpolation=cv2.INTER_AREA)
+        return _png(cv2.resize(small, (w, h), interpolation=cv2.INTER_CUBIC))
     if kind == "darkened":
         return _png(np.clip(rgb.astype(np.float32) * 0.2, 0, 255).astype(np.uint8))
     if kind == "over-exposed":
@@ -214,7 +219,7 @@ def degrade(rgb: np.ndarray, kind: str, face_height: int) -> bytes:
 
 
 DEGRADATIONS = {"blurred": "FC03", "noisy": "IQ05", "re-compressed": "IQ04", "downscaled": "IQ02",
-                "darkened": "LI01", "over-exposed": "LI02"}  # fmt: skip
+                "upscaled": "IQ03", "darkened": "LI01", "over-exposed": "LI02"}  # fmt: skip
 
 
 def degradations(checker: Checker, folder: Path, measured) -> dict[str, Any]:

@@ -76,6 +76,8 @@ def _run(paths: list[str], kw: dict[str, Any]) -> int:
     color = kw.get("color")
     use_color = (sys.stdout.isatty() and output is None) if color is None else bool(color)
     text = REPORTERS[fmt](report, color=use_color and fmt == "text")
+    # a file name that is not valid UTF-8 arrives as lone surrogates: show its bytes as \udcXX escapes
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
     if output:
         try:
             Path(output).write_text(text, encoding="utf-8")

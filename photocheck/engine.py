@@ -20,7 +20,7 @@ from .checks import REGISTRY, ImageContext, SetContext
 from .config import Pack, load_pack
 from .discovery import PhotoSet, discover
 from .duplicates import DuplicateOptions, find_duplicates
-from .errors import ImageLoadError, ModelError
+from .errors import ConfigError, ImageLoadError, ModelError
 from .identity import (
     IdentityMatch,
     PhotoIdentity,
@@ -33,6 +33,7 @@ from .identity import (
 )
 from .imageio import LoadedImage, decode_bytes, from_array, from_pil, load_path, read_file
 from .parallel import parallel_facts
+from .timeouts import PhotoTimeout, time_limit
 from .model import FaceFacts, FaceResult, Finding, ImageFacts, ImageResult, Report, SetResult, Severity
 
 PhotoSource = str | os.PathLike[str] | bytes | Image.Image | np.ndarray
@@ -100,7 +101,8 @@ class Checker:
             "model": self._detector.model_sha256 if self._detector is not None else None,
             "identity": self._embedder is not None,
             "detector": dataclasses.asdict(self.pack.detector),
-            "limits": dataclasses.asdict(self.pack.limits),
+            # only the limits that change what is measured (not how long a run may take)
+            "limits": {k: getattr(self.pack.limits, k) for k in ("max_pixels", "max_file_bytes", "draft_min_long_side")},
         }
 
     def close(self) -> None:
@@ -145,8 +147,12 @@ class Checker:
 
     def _analyze(self, img: LoadedImage) -> ImageFacts:
         label = img.name
+        limit = self.pack.limits.max_seconds_per_photo
         try:
-            return analyze(img, self._detector, self._embedder)
+            with time_limit(limit):
+                return analyze(img, self._detector, self._embedder)
+        except PhotoTimeout:
+            return failed_facts(label, img.content_hash, f"analysis took longer than {limit:g} s and was stopped")
         except ModelError:
             raise  # a setup problem, not this photo's: the run stops with exit 2
         except MemoryError:
@@ -218,6 +224,13 @@ class Checker:
 
     def check(self, paths: Sequence[str | os.PathLike[str]], progress: ProgressCallback | None = None) -> Report:
         sets = discover([str(p) for p in paths])
+        most = self.pack.limits.max_photos_per_set
+        for s in sets:
+            if len(s.files) > most:
+                raise ConfigError(
+                    f"{s.path}: {len(s.files)} photos is over the limit of {most} per set "
+                    "([limits] max-photos-per-set): point photocheck at one profile's folder"
+                )
         files = [f for s in sets for f in s.files]
         measured = dict(zip(files, self.facts_many(files, progress)))
         return self.report([self.judge_set(s, [measured[f] for f in s.files]) for s in sets])

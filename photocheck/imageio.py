@@ -74,6 +74,10 @@ class LoadLimits:
     # decode JPEGs at half scale when the half still has a long side of at least this many pixels, so that
     # noise and sharpness are never measured below half resolution
     draft_min_long_side: int = 1800
+    # a set with more photos than this is refused before any is read (a folder of a whole photo library)
+    max_photos_per_set: int = 2000
+    # one photo whose analysis takes longer than this is reported (IQ01) and the run goes on
+    max_seconds_per_photo: float = 120.0
 
 
 @dataclass
