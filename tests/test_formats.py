@@ -22,7 +22,7 @@ from tests.conftest import FIXTURES
 
 GOLDEN = FIXTURES / "golden"
 _SUFFIX = {"text": "txt", "concise": "txt", "json": "json", "json-lines": "jsonl", "sarif": "sarif", "github": "txt",
-           "junit": "xml"}  # fmt: skip
+           "junit": "xml", "html": "html"}  # fmt: skip
 
 
 @pytest.fixture(scope="module")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from .html import render_html
 from .json import render_json
 from .junit import render_junit
 from .lines import render_concise, render_github, render_json_lines
@@ -18,7 +19,8 @@ REPORTERS: dict[str, Callable[..., str]] = {
     "sarif": render_sarif,
     "github": render_github,
     "junit": render_junit,
+    "html": render_html,
 }
 
-__all__ = ["REPORTERS", "render_concise", "render_github", "render_json", "render_json_lines", "render_junit",
-           "render_sarif", "render_text"]
+__all__ = ["REPORTERS", "render_concise", "render_github", "render_html", "render_json", "render_json_lines",
+           "render_junit", "render_sarif", "render_text"]
