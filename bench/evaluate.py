@@ -43,7 +43,9 @@ def read_labels(folder: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(line for line in fh if not line.startswith("#")))
 
 
-def confusion_table(title: str, pairs: list[tuple[str, str]], labels: list[str], predicted: list[str]) -> dict[str, Any]:
+def confusion_table(
+    title: str, pairs: list[tuple[str, str]], labels: list[str], predicted: list[str]
+) -> dict[str, Any]:
     counts = Counter(pairs)
     print(f"\n{title}  (rows: label, columns: photocheck)")
     print("  " + " " * 14 + "".join(f"{p[:10]:>11}" for p in predicted) + f"{'right':>9}")
@@ -90,7 +92,9 @@ def detection(measured) -> dict[str, Any]:
     visible = [(r, f) for r, f in measured if not f.error and int(r["faces_in_image"] or 0) > 0]
     missed = [r["path"] for r, f in visible if not f.faces]
     found = len(visible) - len(missed)
-    print(f"\nface detection: {found}/{len(visible)} photos with a visible face found ({found / max(1, len(visible)):.1%})")
+    print(
+        f"\nface detection: {found}/{len(visible)} photos with a visible face found ({found / max(1, len(visible)):.1%})"
+    )
     if missed:
         print(f"  missed: {', '.join(missed)}")
     return {"found": found, "total": len(visible), "missed": missed}
@@ -127,10 +131,15 @@ def lighting(judged) -> dict[str, Any]:
         if kind:
             light_pairs.append((kind, img.lighting["light"]))
     return {
-        "setting": confusion_table("lighting setting", setting_pairs, ["indoor", "outdoor", "unknown"],
-                                   ["indoor", "outdoor", "unknown"]),  # fmt: skip
-        "light": confusion_table("light (labelled sunny / overcast / flash)", light_pairs, ["sunny", "overcast", "flash"],
-                                 ["sunny", "overcast", "flash", "artificial", "unknown"]),  # fmt: skip
+        "setting": confusion_table(
+            "lighting setting", setting_pairs, ["indoor", "outdoor", "unknown"], ["indoor", "outdoor", "unknown"]
+        ),  # fmt: skip
+        "light": confusion_table(
+            "light (labelled sunny / overcast / flash)",
+            light_pairs,
+            ["sunny", "overcast", "flash"],
+            ["sunny", "overcast", "flash", "artificial", "unknown"],
+        ),  # fmt: skip
     }
 
 

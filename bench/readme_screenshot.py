@@ -1,6 +1,6 @@
 """Regenerate docs/report.png, the README's screenshot of a real HTML report (the built-in demo set).
 
-    .venv/bin/python bench/readme_screenshot.py      # needs Debian's chromium and the test extra (playwright)
+.venv/bin/python bench/readme_screenshot.py      # needs Debian's chromium and the test extra (playwright)
 """
 
 from __future__ import annotations

@@ -181,7 +181,7 @@ def compare(folder: Path, n: int, repeats: int, work: Path, peers: bool) -> dict
     peaks: dict[str, float] = {}
     names = list(contenders)
     for r in range(repeats):
-        for name in names[r % len(names):] + names[: r % len(names)]:
+        for name in names[r % len(names) :] + names[: r % len(names)]:
             cmd = contenders[name]
             if cmd is None:
                 jobs = int(name.rsplit(" ", 1)[1])

@@ -153,9 +153,7 @@ def expression_baseline(faces: list[FaceFacts], opts: ExpressionOptions) -> dict
     return {name: float(statistics.median(s[name] for s in neutral)) for name in _FROWN_SIGNS}
 
 
-def lighting(
-    facts: LightingFacts | None, opts: LightingOptions, face: FaceFacts | None = None
-) -> dict[str, Any]:
+def lighting(facts: LightingFacts | None, opts: LightingOptions, face: FaceFacts | None = None) -> dict[str, Any]:
     """Setting and light, saying unknown rather than guessing. `face` (the subject's) adds shadow hardness.
 
     `evidence` says what decided: exif (scene light value / flash, strong), image (sky, colour temperature,

@@ -17,7 +17,7 @@ from .cache import CACHE_ENV
 from .engine import Checker
 from .settings import Settings, describe, resolve_settings
 from .errors import ConfigError, ModelError
-from .model import Report, Severity
+from .model import Report
 from .reporters import REPORTERS
 
 DEMO_DIR = Path(__file__).resolve().parent / "demo"
@@ -119,10 +119,18 @@ def _progress_bar() -> _Progress | None:
 _check_options = [
     click.option("--format", "fmt", type=click.Choice(list(REPORTERS)), default="text", show_default=True),
     click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report to FILE."),
-    click.option("--pack", default=None, help="Rule pack: default, strict, quick, or a pack .toml [default: from config, else default]."),
+    click.option(
+        "--pack",
+        default=None,
+        help="Rule pack: default, strict, quick, or a pack .toml [default: from config, else default].",
+    ),
     click.option("--select", multiple=True, help="Only these rule codes/prefixes/names (comma-separated)."),
     click.option("--ignore", multiple=True, help="Also skip these rule codes/prefixes/names (comma-separated)."),
-    click.option("--config", type=click.Path(exists=True, dir_okay=False), help="Use this photocheck.toml / pyproject.toml instead of searching."),
+    click.option(
+        "--config",
+        type=click.Path(exists=True, dir_okay=False),
+        help="Use this photocheck.toml / pyproject.toml instead of searching.",
+    ),
     click.option("--isolated", is_flag=True, help="Ignore all configuration files."),
     click.option(
         "--face-model",
@@ -146,7 +154,12 @@ _check_options = [
         "saved by `photocheck reference`. For checking new uploads one at a time.",
     ),
     click.option("--jobs", "-j", type=click.IntRange(1), default=None, help="Worker processes [default: all cores]."),
-    click.option("--cache-dir", type=click.Path(file_okay=False), envvar=CACHE_ENV, help=f"Facts cache folder [env: {CACHE_ENV}; default: the user cache folder]."),
+    click.option(
+        "--cache-dir",
+        type=click.Path(file_okay=False),
+        envvar=CACHE_ENV,
+        help=f"Facts cache folder [env: {CACHE_ENV}; default: the user cache folder].",
+    ),
     click.option("--no-cache", is_flag=True, help="Measure every photo again; read and write no cache."),
 ]
 
@@ -187,18 +200,24 @@ def _invoke(paths: list[str], kw: dict[str, Any]) -> int:
     except Exception as e:  # an internal failure is exit 2 with a message, not a traceback
         if os.environ.get("PHOTOCHECK_DEBUG"):
             raise
-        click.echo(f"photocheck: internal error: {type(e).__name__}: {e} (set PHOTOCHECK_DEBUG=1 for details)", err=True)
+        click.echo(
+            f"photocheck: internal error: {type(e).__name__}: {e} (set PHOTOCHECK_DEBUG=1 for details)", err=True
+        )
         return 2
 
 
 @main.command("config")
 @click.argument("path", required=False, default=".")
-@click.option("--config", type=click.Path(exists=True, dir_okay=False), help="Use this config file instead of searching.")
+@click.option(
+    "--config", type=click.Path(exists=True, dir_okay=False), help="Use this config file instead of searching."
+)
 @click.option("--isolated", is_flag=True, help="Ignore all configuration files.")
 @click.option("--pack", default=None, help="Rule pack name or path.")
 @click.option("--select", multiple=True)
 @click.option("--ignore", multiple=True)
-def config_cmd(path: str, config: str | None, isolated: bool, pack: str | None, select: tuple[str, ...], ignore: tuple[str, ...]) -> None:
+def config_cmd(
+    path: str, config: str | None, isolated: bool, pack: str | None, select: tuple[str, ...], ignore: tuple[str, ...]
+) -> None:
     """Print the effective configuration for PATH (the config file found, the pack, every rule's options)."""
     try:
         settings = resolve_settings(

@@ -149,11 +149,15 @@ def merge_tables(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     """`over` on top of `base`, table by table (a rule's options merge; values replace)."""
     out = dict(base)
     for key, value in over.items():
-        out[key] = merge_tables(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+        out[key] = (
+            merge_tables(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+        )
     return out
 
 
-def pack_data(name_or_path: str, relative_to: Path | None = None, _seen: tuple[Path, ...] = ()) -> tuple[dict[str, Any], Path]:
+def pack_data(
+    name_or_path: str, relative_to: Path | None = None, _seen: tuple[Path, ...] = ()
+) -> tuple[dict[str, Any], Path]:
     """A pack's TOML with its `extends` chain resolved (a pack extends a pack name or a path next to it)."""
     path = _pack_path(name_or_path, relative_to)
     if path.resolve() in _seen:
@@ -205,7 +209,9 @@ def pack_from_dict(data: dict[str, Any], where: str = "<pack>", name: str = "cus
     classify_t = _table(data, "classify", where)
     for key in classify_t:
         if key not in ("pose", "expression", "lighting"):
-            raise ConfigError(f"{where}: unknown table [classify.{key}]{_hint(key, ['pose', 'expression', 'lighting'])}")
+            raise ConfigError(
+                f"{where}: unknown table [classify.{key}]{_hint(key, ['pose', 'expression', 'lighting'])}"
+            )
     classify = ClassifyOptions(
         pose=_build(PoseOptions, _table(classify_t, "pose", where), f"{where} [classify.pose]"),
         expression=_build(ExpressionOptions, _table(classify_t, "expression", where), f"{where} [classify.expression]"),

@@ -102,7 +102,9 @@ class Checker:
             "identity": self._embedder is not None,
             "detector": dataclasses.asdict(self.pack.detector),
             # only the limits that change what is measured (not how long a run may take)
-            "limits": {k: getattr(self.pack.limits, k) for k in ("max_pixels", "max_file_bytes", "draft_min_long_side")},
+            "limits": {
+                k: getattr(self.pack.limits, k) for k in ("max_pixels", "max_file_bytes", "draft_min_long_side")
+            },
         }
 
     def close(self) -> None:
@@ -308,9 +310,7 @@ class Checker:
             # frowns are read against this person's own neutral face (classify.expression_baseline)
             own = [s for s, pid in zip(subjects, identity.photos) if s is not None and pid.status == "match"]
             baseline = classify.expression_baseline(own, self.pack.classify.expression)
-        images = [
-            self._judge_image(f, pid, pitch, roll, baseline) for f, pid in zip(facts, identity.photos)
-        ]
+        images = [self._judge_image(f, pid, pitch, roll, baseline) for f, pid in zip(facts, identity.photos)]
         ds02 = self.pack.rules.get("DS02")
         groups = find_duplicates(facts, ds02.options if ds02 else DuplicateOptions())
         repeats = {i for g in groups for i in g.members if i != g.keep}
@@ -450,9 +450,7 @@ def _set_level(subjects: Sequence[FaceFacts | None]) -> tuple[float, float]:
 
 def _blamed_paths(set_findings: Sequence[Finding]) -> set[str]:
     """Photos an error-level set finding names as the offender (e.g. ID01's intruder)."""
-    return {
-        p for f in set_findings if f.severity is Severity.ERROR and REGISTRY[f.code].blames_photos for p in f.paths
-    }
+    return {p for f in set_findings if f.severity is Severity.ERROR and REGISTRY[f.code].blames_photos for p in f.paths}
 
 
 def _coverage(images: list[ImageResult]) -> dict[str, Any]:
@@ -536,4 +534,3 @@ def check(
     """Check photo folders/files and return the report. Raises only ConfigError / ModelError (bad setup)."""
     with Checker(pack, face_model=face_model, select=select, ignore=ignore, reference=reference) as checker:
         return checker.check(paths, progress=progress)
-

@@ -226,9 +226,7 @@ def _against(faces: Sequence[FaceFacts], centre: Sequence[float], opts: Identity
     verified = [i for i, d in enumerate(distances) if d is not None]
     # faces that could be the subject but whose identity cannot be read (turned away, blurred), as long
     # as they are not tiny background faces: their presence means "cannot tell", never "someone else"
-    unreadable = [
-        i for i, f in enumerate(faces) if distances[i] is None and f.box[3] >= opts.min_face_height
-    ]
+    unreadable = [i for i, f in enumerate(faces) if distances[i] is None and f.box[3] >= opts.min_face_height]
     if verified:
         best = min(verified, key=lambda i: (distances[i], i))
         if distances[best] <= opts.max_distance:  # type: ignore[operator]

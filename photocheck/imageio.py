@@ -46,6 +46,8 @@ _EXTENSION_FORMATS = {
     ".bmp": {"BMP", "DIB"},
     ".gif": {"GIF"},
 }
+
+
 def _orient(a: np.ndarray, orientation: int) -> np.ndarray:
     """Pixels as the viewer shows them for an EXIF orientation (numpy views, one copy at the end)."""
     if orientation == 2:

@@ -102,7 +102,9 @@ def settings_from_table(table: dict[str, Any], source: Path) -> Settings:
         pack = str(source.parent / pack)
     fail_on = table.get("fail-on", "error")
     if fail_on not in FAIL_LEVELS:
-        raise ConfigError(f"{where}: 'fail-on' must be one of {', '.join(FAIL_LEVELS)}, got {fail_on!r}{_hint(str(fail_on), list(FAIL_LEVELS))}")
+        raise ConfigError(
+            f"{where}: 'fail-on' must be one of {', '.join(FAIL_LEVELS)}, got {fail_on!r}{_hint(str(fail_on), list(FAIL_LEVELS))}"
+        )
     fail_under = table.get("fail-under")
     if fail_under is not None and (
         isinstance(fail_under, bool) or not isinstance(fail_under, (int, float)) or not 0 <= fail_under <= 100
@@ -193,7 +195,9 @@ def describe(settings: Settings) -> str:
         ("classify.expression", pack.classify.expression), ("classify.lighting", pack.classify.lighting),
         ("identity", pack.identity), ("detector", pack.detector), ("limits", pack.limits),
     ):  # fmt: skip
-        lines += ["", f"[{table}]"] + [f"{k.replace('_', '-')} = {_toml(v)}" for k, v in dataclasses.asdict(obj).items()]
+        lines += ["", f"[{table}]"] + [
+            f"{k.replace('_', '-')} = {_toml(v)}" for k, v in dataclasses.asdict(obj).items()
+        ]
     for code, setting in pack.rules.items():
         lines += ["", f"[rules.{code}]  # {REGISTRY[code].name}", f"severity = {_toml(setting.severity.value)}"]
         lines += [f"{k.replace('_', '-')} = {_toml(v)}" for k, v in dataclasses.asdict(setting.options).items()]

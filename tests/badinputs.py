@@ -41,7 +41,12 @@ def _chunk(kind: bytes, data: bytes) -> bytes:
 def png_bomb(w: int = 60000, h: int = 60000) -> bytes:
     """A PNG header claiming w x h pixels, with almost no data behind it."""
     ihdr = struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", ihdr) + _chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + _chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _chunk(b"IHDR", ihdr)
+        + _chunk(b"IDAT", zlib.compress(b"\x00" * 64))
+        + _chunk(b"IEND", b"")
+    )
 
 
 def jpeg_bomb(small_jpeg: bytes, w: int = 60000, h: int = 60000) -> bytes:
@@ -97,11 +102,15 @@ def make_bad_inputs(folder: Path) -> dict[str, list[str]]:
     cmyk = _save(small.convert("CMYK"), "JPEG", quality=90)
     kinds["cmyk-jpeg"] = {"cmyk.jpg": cmyk}
     kinds["ycck-jpeg"] = {"ycck.jpg": _ycck(cmyk)}
-    gray16 = (np.asarray(small.convert("L")).astype(np.uint16) * 257)
+    gray16 = np.asarray(small.convert("L")).astype(np.uint16) * 257
     kinds["16-bit-png"] = {"sixteen.png": _save(Image.fromarray(gray16), "PNG")}
     kinds["palette-alpha-png"] = {"palette.png": _save(small.convert("RGBA").convert("P"), "PNG", transparency=0)}
     frames = [small.rotate(a) for a in (0, 5, 10)]
-    kinds["animated-gif"] = {"anim.gif": _save(frames[0].convert("P"), "GIF", save_all=True, append_images=[f.convert("P") for f in frames[1:]])}
+    kinds["animated-gif"] = {
+        "anim.gif": _save(
+            frames[0].convert("P"), "GIF", save_all=True, append_images=[f.convert("P") for f in frames[1:]]
+        )
+    }
     kinds["animated-webp"] = {"anim.webp": _save(frames[0], "WEBP", save_all=True, append_images=frames[1:])}
     garbage = Image.Exif()
     garbage[0x010F] = "\x00\xff" * 50  # maker: binary junk
@@ -113,7 +122,10 @@ def make_bad_inputs(folder: Path) -> dict[str, list[str]]:
         tag[0x0112] = value
         kinds["bad-orientation"][f"orientation-{value}.jpg"] = _save(small, "JPEG", exif=tag.tobytes())
     rnd = np.random.default_rng(7).integers(0, 256, 200_000, dtype=np.uint8).tobytes()
-    kinds["absurd-icc"] = {"icc-junk.jpg": _save(small, "JPEG", icc_profile=rnd), "icc-junk.png": _save(small, "PNG", icc_profile=rnd[:5000])}
+    kinds["absurd-icc"] = {
+        "icc-junk.jpg": _save(small, "JPEG", icc_profile=rnd),
+        "icc-junk.png": _save(small, "PNG", icc_profile=rnd[:5000]),
+    }
     kinds["long-name"] = {("long-" + "x" * 230 + ".jpg"): _save(small, "JPEG")}
 
     written: dict[str, list[str]] = {}

@@ -25,7 +25,9 @@ def _png_header_only(w: int, h: int) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 
     ihdr = struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b"")
+    )
 
 
 def _save(im: Image.Image, fmt: str, **kw) -> bytes:
@@ -111,7 +113,7 @@ def test_photos_are_never_modified(bad_folder):
 
 def test_bad_pack_is_a_clear_usage_error(tmp_path):
     pack = tmp_path / "mine.toml"
-    pack.write_text('[rules.IQ02]\nmin-short-sid = 800\n')
+    pack.write_text("[rules.IQ02]\nmin-short-sid = 800\n")
     result = CliRunner().invoke(main, ["check", str(DEMO), "--pack", str(pack)])
     assert result.exit_code == 2
     assert "mine.toml" in result.stderr and "min-short-sid" in result.stderr and "min_short_side" in result.stderr

@@ -77,7 +77,9 @@ def test_line_formats_parse(report):
     assert len(records) == len(report.all_findings())
     assert {r["code"] for r in records} >= {"ID01", "IQ02"}
     github = REPORTERS["github"](report).splitlines()
-    assert len(github) == len(records) and all(line.startswith(("::error ", "::warning ", "::notice ")) for line in github)
+    assert len(github) == len(records) and all(
+        line.startswith(("::error ", "::warning ", "::notice ")) for line in github
+    )
     root = ET.fromstring(REPORTERS["junit"](report))
     assert root.tag == "testsuites" and int(root.get("tests")) == 5  # 4 photos + the set
     concise = REPORTERS["concise"](report).splitlines()

@@ -74,7 +74,9 @@ def test_per_rule_severity_options_and_per_file_ignores(photos):
         '"obama3.*" = ["blurry-face"]\n'
     )
     report = json.loads(_run("check", str(photos), "--format", "json").stdout)
-    by_photo = {Path(i["path"]).name: {(f["code"], f["severity"]) for f in i["findings"]} for i in report["sets"][0]["images"]}
+    by_photo = {
+        Path(i["path"]).name: {(f["code"], f["severity"]) for f in i["findings"]} for i in report["sets"][0]["images"]
+    }
     assert by_photo["obama.jpg"] == {("IQ02", "warning"), ("FC03", "error")}
     assert by_photo["obama3.jpg"] == set()
 
@@ -96,7 +98,7 @@ def test_pack_and_extends_from_config(photos, tmp_path):
         ('ignore = ["blury-face"]\n', ["did you mean 'blurry-face'"]),
         ('fail-under = "high"\n', ["'fail-under' must be a number"]),
         ('fail-on = "warnings"\n', ["'fail-on' must be one of", "did you mean 'warning'"]),
-        ("[rules.IQ02]\nmin-short-side = \"big\"\n", ["option 'min-short-side' must be int"]),
+        ('[rules.IQ02]\nmin-short-side = "big"\n', ["option 'min-short-side' must be int"]),
         ("[rules.IQ02]\nmin-shortside = 900\n", ["unknown option 'min-shortside'", "did you mean 'min_short_side'"]),
         ("[rules.XX01]\n", ["unknown rule [rules.XX01]"]),
         ('pack = "stric"\n', ["unknown rule pack 'stric'", "did you mean 'strict'"]),
@@ -121,8 +123,8 @@ def test_config_command_prints_the_effective_configuration(photos):
     out = _run("config", str(photos)).stdout
     assert f"# config file: {photos / 'photocheck.toml'}" in out
     assert "# pack: strict" in out and 'ignore = ["LI"]' in out
-    assert "[rules.FC03]  # blurry-face\nseverity = \"error\"\nmin-sharpness = 0.3" in out
-    assert "[rules.IQ02]  # low-resolution\nseverity = \"error\"\nmin-short-side = 2048" in out
+    assert '[rules.FC03]  # blurry-face\nseverity = "error"\nmin-sharpness = 0.3' in out
+    assert '[rules.IQ02]  # low-resolution\nseverity = "error"\nmin-short-side = 2048' in out
     assert "[rules.LI01]" not in out
 
 

@@ -43,10 +43,22 @@ SCHEMA = {
                                     "type": "array",
                                     "items": {
                                         "type": "object",
-                                        "required": ["box", "is_subject", "yaw", "pitch", "roll", "pose",
-                                                     "expression", "identity_distance"],
-                                        "properties": {"box": {"type": "array", "minItems": 4, "maxItems": 4},
-                                                       "yaw": _NUM, "pitch": _NUM, "roll": _NUM},
+                                        "required": [
+                                            "box",
+                                            "is_subject",
+                                            "yaw",
+                                            "pitch",
+                                            "roll",
+                                            "pose",
+                                            "expression",
+                                            "identity_distance",
+                                        ],
+                                        "properties": {
+                                            "box": {"type": "array", "minItems": 4, "maxItems": 4},
+                                            "yaw": _NUM,
+                                            "pitch": _NUM,
+                                            "roll": _NUM,
+                                        },
                                     },
                                 },
                                 "lighting": {"type": "object", "required": ["setting", "light"]},
@@ -80,7 +92,8 @@ def test_json_report_validates_against_the_contract():
     subjects = {Path(i["path"]).name: sum(f["is_subject"] for f in i["faces"]) for i in s["images"]}
     assert subjects == {n: 0 if n in ("biden.jpg", "astronaut.png") else 1 for n in subjects}
     assert sorted(Path(p).name for f in s["findings"] if f["code"] == "ID01" for p in f["paths"]) == [
-        "astronaut.png", "biden.jpg"
+        "astronaut.png",
+        "biden.jpg",
     ]
 
 
@@ -101,7 +114,9 @@ def test_exit_codes(tmp_path):
     assert _run("check", str(DEMO), "--fail-on", "never").exit_code == 0
     assert _run("check", str(DEMO / "obama3.jpg"), "--fail-under", "100.1").exit_code == 2  # out of range
     assert _run("check", str(DEMO / "obama3.jpg"), "--fail-under", "100", *PER_PHOTO).exit_code == 0
-    assert _run("check", str(DEMO / "obama_partial_face.jpg"), "--select", "FC04", "--fail-on", "warning").exit_code == 1
+    assert (
+        _run("check", str(DEMO / "obama_partial_face.jpg"), "--select", "FC04", "--fail-on", "warning").exit_code == 1
+    )
     assert _run("check", str(DEMO), "--format", "nope").exit_code == 2
     assert _run("check", str(DEMO), "--select", "ZZ9").exit_code == 2
 

@@ -116,7 +116,9 @@ def test_fuzz_loader_raises_only_its_documented_error(mutation):
     assert img.rgb.ndim == 3 and img.rgb.shape[2] == 3 and img.rgb.dtype.name == "uint8"
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 @given(_mutations)
 def test_fuzz_analyzers_end_in_facts(checker, mutation):
     """Mutated real photos through loader and every analyzer: always facts, at worst an IQ01 reason."""

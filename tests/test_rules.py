@@ -100,12 +100,18 @@ CASES = {
     "FC03": (_with(face={"sharpness": 0.2}), BASE),
     "FC04": (_with(face={"cut_off": 0.3}), BASE),
     "FC05": (_with(face={"lower_face_mismatch": 30.0}), _with(face={"lower_face_mismatch": 30.0, "yaw": 70.0})),
-    "FC06": (_with(face={"eye_darkness": 0.2, "eye_texture": 0.3}), _with(face={"eye_darkness": 0.2, "eye_texture": 1.2})),
+    "FC06": (
+        _with(face={"eye_darkness": 0.2, "eye_texture": 0.3}),
+        _with(face={"eye_darkness": 0.2, "eye_texture": 1.2}),
+    ),
     "FC07": (_with(face={"eye_openness": 0.1}), BASE),
     "LI01": (_with(face={"luma_mean": 30.0}), BASE),
     "LI02": (_with(face={"luma_mean": 240.0, "bright_fraction": 0.5}), BASE),
     "LI03": (_with(face={"side_difference_stops": 4.0}), _with(face={"side_difference_stops": 4.0, "yaw": 40.0})),
-    "LI04": (_with(face={"background_difference_stops": 4.0, "luma_mean": 60.0}), _with(face={"background_difference_stops": 4.0, "luma_mean": 150.0})),
+    "LI04": (
+        _with(face={"background_difference_stops": 4.0, "luma_mean": 60.0}),
+        _with(face={"background_difference_stops": 4.0, "luma_mean": 150.0}),
+    ),
     "PO01": (_with(face={"roll": 45.0}), _with(face={"roll": 20.0})),
     # a lone photo with two equal faces; the same photo with the second face a small background face
     "FC08": (
@@ -123,7 +129,10 @@ CASES = {
     "DS02": (_shots(3) + [dataclasses.replace(_shot(1), path="copy.jpg")], _shots(3)),
     "PO10": (_shots(3), [_shot(0), _shot(1, yaw=25.0), _shot(2, yaw=-25.0)]),
     "PO11": (_shots(3), [_shot(0), _shot(1, yaw=70.0)]),
-    "EX10": (_shots(3), [_shot(0), _shot(1, blendshapes=SMILE), _shot(2, blendshapes=FROWN), _shot(3, blendshapes=SURPRISE)]),
+    "EX10": (
+        _shots(3),
+        [_shot(0), _shot(1, blendshapes=SMILE), _shot(2, blendshapes=FROWN), _shot(3, blendshapes=SURPRISE)],
+    ),
     "LI10": (_shots(3), [_shot(0), _shot(1, lighting=SUNNY), _shot(2, lighting=OVERCAST)]),
     "ID02": (
         [OBAMA, OBAMA2, BIDEN, _renamed(BIDEN, "biden2.jpg", 0.01)],

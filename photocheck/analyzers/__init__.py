@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 
 import cv2
-import numpy as np
 
 from ..imageio import LoadedImage
 from ..model import ImageFacts

@@ -223,7 +223,9 @@ class FaceDetector:
             pts = np.array([(p.x * w / f + offset[0], p.y * h / f + offset[1], p.z * w / f) for p in lms])
             x0, y0 = pts[:, 0].min(), pts[:, 1].min()
             box = (float(x0), float(y0), float(pts[:, 0].max() - x0), float(pts[:, 1].max() - y0))
-            bs = {c.category_name: float(c.score) for c in result.face_blendshapes[i]} if result.face_blendshapes else {}
+            bs = (
+                {c.category_name: float(c.score) for c in result.face_blendshapes[i]} if result.face_blendshapes else {}
+            )
             yaw = pitch = roll = None
             if result.facial_transformation_matrixes:
                 yaw, pitch, roll = rotation_to_ypr(result.facial_transformation_matrixes[i])

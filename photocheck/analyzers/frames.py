@@ -29,9 +29,7 @@ def make_frame(rgb: np.ndarray, long_side: int) -> Frame:
     return Frame(cv2.resize(rgb, size, interpolation=cv2.INTER_AREA), f)
 
 
-def region_at(
-    rgb: np.ndarray, frame: Frame | None, box: tuple[int, int, int, int], scale: float
-) -> np.ndarray:
+def region_at(rgb: np.ndarray, frame: Frame | None, box: tuple[int, int, int, int], scale: float) -> np.ndarray:
     """The analysis image's region box = (x0, y0, x1, y1), scaled by `scale` (<= 1); cut from the frame when
     the frame has at least that many pixels, else from the full image. Always a contiguous array."""
     x0, y0, x1, y1 = box

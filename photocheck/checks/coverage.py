@@ -214,7 +214,9 @@ class LightingNotVaried(SetRule):
 
     def targets(self, ctx: SetContext, opts: Options) -> list[float]:
         light = ctx.coverage.get("lighting", {})
-        wanted = ("indoor", "outdoor", "sunny", "overcast") if opts.require_sunny_and_overcast else ("indoor", "outdoor")
+        wanted = (
+            ("indoor", "outdoor", "sunny", "overcast") if opts.require_sunny_and_overcast else ("indoor", "outdoor")
+        )
         return [float(light.get(k, 0) > 0) for k in wanted]
 
     def check(self, ctx: SetContext, opts: Options) -> Iterator[Hit]:

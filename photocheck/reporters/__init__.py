@@ -22,5 +22,14 @@ REPORTERS: dict[str, Callable[..., str]] = {
     "html": render_html,
 }
 
-__all__ = ["REPORTERS", "render_concise", "render_github", "render_html", "render_json", "render_json_lines",
-           "render_junit", "render_sarif", "render_text"]
+__all__ = [
+    "REPORTERS",
+    "render_concise",
+    "render_github",
+    "render_html",
+    "render_json",
+    "render_json_lines",
+    "render_junit",
+    "render_sarif",
+    "render_text",
+]

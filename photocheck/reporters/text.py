@@ -47,7 +47,9 @@ def render_text(report: Report, *, color: bool = False, width: int = 100, **_: A
             con.print(f"  [bold]{escape(img.path)}[/]  {img.score:.0f}/100")
             for f in img.findings:
                 fix = f" — {escape(f.fix)}" if f.fix else ""
-                con.print(f"    [{_SEV[f.severity]}]{f.severity.value:7}[/] {f.code} {f.name}: {escape(f.message)}{fix}")
+                con.print(
+                    f"    [{_SEV[f.severity]}]{f.severity.value:7}[/] {f.code} {f.name}: {escape(f.message)}{fix}"
+                )
         clean = [i for i in s.images if not i.findings]
         if clean:
             con.print(f"  [green]{len(clean)} photo(s) with no findings[/]")
@@ -84,9 +86,7 @@ def coverage_grid(coverage: dict[str, Any]) -> list[str]:
     missing expressions and angles in yellow (rich markup)."""
     grid = coverage.get("pose_expression", {})
     expr_total, pose_total = coverage.get("expression", {}), coverage.get("pose", {})
-    head = "".join(
-        f"{e:>9}" if expr_total.get(e) or e == "other" else f"[yellow]{e:>9}[/]" for e in _EXPRESSIONS
-    )
+    head = "".join(f"{e:>9}" if expr_total.get(e) or e == "other" else f"[yellow]{e:>9}[/]" for e in _EXPRESSIONS)
     lines = [f"  [bold]Coverage[/]{'':<13}{head}    total"]
     for pose in _POSES:
         row = grid.get(pose, {})
