@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/photocheck demo
+	$(BIN)/photocheck demo --fail-on never  # a demo report, not a gate: exit 0 even with findings
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
