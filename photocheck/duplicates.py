@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from .analyzers.hashing import hamming
 from .identity import distance, prominent_face
 from .model import FaceFacts, ImageFacts
@@ -79,6 +81,57 @@ def same_shot(a: ImageFacts, b: ImageFacts, opts: DuplicateOptions) -> bool:
     return d <= opts.same_shot_descriptor_distance and _expression_gap(fa, fb) <= opts.max_expression_difference
 
 
+def _hash_bits(values: list[str | None]) -> tuple[np.ndarray, np.ndarray]:
+    """64-bit hashes as a (n, 64) bit matrix, and which ones exist."""
+    present = np.array([bool(v) for v in values])
+    words = np.array([int(v, 16) if v else 0 for v in values], dtype=np.uint64)
+    bits = np.unpackbits(words.view(np.uint8).reshape(-1, 8), axis=1).astype(np.int16)
+    return bits, present
+
+
+def _within(a: list[str | None], b: list[str | None], limit: int) -> np.ndarray:
+    """(n, n) True where hash a[i] is within `limit` bits of hash b[j] (both present)."""
+    bits_a, have_a = _hash_bits(a)
+    bits_b, have_b = _hash_bits(b)
+    # Hamming distance by matrix product: differing bits = ones(a) + ones(b) - 2 * common ones
+    common = bits_a @ bits_b.T
+    distance = bits_a.sum(1)[:, None] + bits_b.sum(1)[None, :] - 2 * common
+    return (distance <= limit) & have_a[:, None] & have_b[None, :]
+
+
+def _candidate_pairs(facts: Sequence[ImageFacts], opts: DuplicateOptions) -> list[tuple[int, int]]:
+    """The pairs worth the full comparison: a cheap vectorised pass over every pair first, so a set of a
+    thousand photos does not cost half a million Python comparisons. Loose on purpose: `same_shot` decides."""
+    n = len(facts)
+    if n < 2:
+        return []
+    faces = [_main_face(f) for f in facts]
+    image = [f.basic.image_hash if f.basic else None for f in facts]
+    image_m = [f.basic.image_hash_mirrored if f.basic else None for f in facts]
+    face = [x.face_hash if x else None for x in faces]
+    face_m = [x.face_hash_mirrored if x else None for x in faces]
+    near = _within(image, image, opts.max_image_hash_distance) | _within(image_m, image, opts.max_image_hash_distance)
+    near |= _within(face, face, opts.max_face_hash_distance) | _within(face_m, face, opts.max_face_hash_distance)
+    embedded = [i for i, x in enumerate(faces) if x is not None and x.embedding is not None]
+    if len(embedded) > 1:
+        emb = np.array([faces[i].embedding for i in embedded], dtype=np.float64)  # type: ignore[union-attr]
+        sq = (emb**2).sum(1)
+        d = np.sqrt(np.maximum(sq[:, None] + sq[None, :] - 2 * emb @ emb.T, 0.0))
+        close = np.argwhere(d <= opts.same_shot_descriptor_distance)
+        for a, b in close:
+            near[embedded[a], embedded[b]] = True
+    by_content: dict[str, list[int]] = {}
+    for i, f in enumerate(facts):
+        if f.content_hash:
+            by_content.setdefault(f.content_hash, []).append(i)
+    for members in by_content.values():
+        for a in members:
+            for b in members:
+                near[a, b] = True
+    near = near | near.T
+    return [(int(i), int(j)) for i, j in np.argwhere(np.triu(near, k=1))]
+
+
 def find_duplicates(facts: Sequence[ImageFacts], opts: DuplicateOptions | None = None) -> list[DuplicateGroup]:
     """Groups of two or more photos of the same shot, in path order of their first member."""
     opts = opts or DuplicateOptions()
@@ -90,10 +143,9 @@ def find_duplicates(facts: Sequence[ImageFacts], opts: DuplicateOptions | None =
             i = parent[i]
         return i
 
-    for i in range(len(facts)):
-        for j in range(i + 1, len(facts)):
-            if root(i) != root(j) and same_shot(facts[i], facts[j], opts):
-                parent[root(j)] = root(i)
+    for i, j in _candidate_pairs(facts, opts):
+        if root(i) != root(j) and same_shot(facts[i], facts[j], opts):
+            parent[root(j)] = root(i)
     groups: dict[int, list[int]] = {}
     for i in range(len(facts)):
         groups.setdefault(root(i), []).append(i)

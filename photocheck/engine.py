@@ -362,6 +362,7 @@ class Checker:
             findings=tuple(sorted(set_findings, key=_set_order)),
             images=tuple(images),
             rejected=tuple(sorted(blamed)),
+            coverage_share=judged.coverage_share,
         )
 
     def _judge_image(

@@ -188,6 +188,7 @@ class SetResult:
     findings: tuple[Finding, ...]
     images: tuple[ImageResult, ...]
     rejected: tuple[str, ...] = ()  # photos an error-level set finding rejects (e.g. ID01's intruders)
+    coverage_share: float | None = None  # 0..1 of the coverage targets met; None when no coverage rule ran
 
     @property
     def usable_images(self) -> list[ImageResult]:

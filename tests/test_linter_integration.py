@@ -264,3 +264,10 @@ def test_library_checker_cache_and_jobs_arguments(tmp_path):
         second = checker.check([str(DEMO)])
         assert checker.cache.hits == len(second.sets[0].images) == 7
     assert [i.findings for i in first.sets[0].images] == [i.findings for i in second.sets[0].images]
+
+
+def test_quick_pack_reports_no_coverage(photos):
+    text = _run("check", str(photos / "obama3.jpg"), "--pack", "quick").stdout
+    assert "Coverage" not in text and text.startswith("READY")
+    report = json.loads(_run("check", str(photos / "obama3.jpg"), "--pack", "quick", "--format", "json").stdout)
+    assert report["sets"][0]["coverage_share"] is None

@@ -54,6 +54,7 @@ def _set(s: SetResult) -> dict[str, Any]:
         "score": _r(s.score),
         "verdict": s.verdict,
         "coverage": s.coverage,
+        "coverage_share": _r(s.coverage_share, 3),
         "advice": list(s.advice),
         "findings": [_finding(f, True) for f in s.findings],
         "images": [_image(i) for i in s.images],

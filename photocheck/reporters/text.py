@@ -36,8 +36,9 @@ def render_text(report: Report, *, color: bool = False, width: int = 100, **_: A
                 con.print(f"   • {escape(a)}")
         for f in s.findings:
             con.print(f"  [{_SEV[f.severity]}]{f.severity.value:7}[/] {f.code} {f.name}: {escape(f.message)}")
-        for line in coverage_grid(s.coverage):
-            con.print(line)
+        if s.coverage_share is not None:  # a pack without coverage rules (quick) has no grid to show
+            for line in coverage_grid(s.coverage):
+                con.print(line)
         identity_line = _identity_summary(s)
         if identity_line:
             con.print(f"  Identity  {identity_line}")
