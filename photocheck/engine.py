@@ -9,6 +9,7 @@ import statistics
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
+
 import numpy as np
 from PIL import Image
 
@@ -32,9 +33,9 @@ from .identity import (
     resolve,
 )
 from .imageio import LoadedImage, decode_bytes, from_array, from_pil, load_path, read_file
+from .model import FaceFacts, FaceResult, Finding, ImageFacts, ImageResult, Report, SetResult, Severity
 from .parallel import parallel_facts
 from .timeouts import PhotoTimeout, time_limit
-from .model import FaceFacts, FaceResult, Finding, ImageFacts, ImageResult, Report, SetResult, Severity
 
 PhotoSource = str | os.PathLike[str] | bytes | Image.Image | np.ndarray
 ProgressCallback = Callable[[int, int, str], None]
@@ -131,20 +132,30 @@ class Checker:
         return self._analyze(img)
 
     def _cached_facts(self, source: str | os.PathLike[str] | bytes | bytearray | memoryview, label: str) -> ImageFacts:
-        assert self.cache is not None
         try:
-            data = read_file(source, self.pack.limits) if isinstance(source, (str, os.PathLike)) else bytes(source)
+            data, digest, hit = self._read_and_look_up(source, label)
         except ImageLoadError as e:
             return failed_facts(label, "", e.reason)
-        hit = self.cache.get(hashlib.sha256(data).hexdigest(), label)
-        if hit is not None:
-            return hit
+        return hit if hit is not None else self._measure_bytes(data, digest, label)
+
+    def _read_and_look_up(
+        self, source: str | os.PathLike[str] | bytes | bytearray | memoryview, label: str
+    ) -> tuple[bytes, str, ImageFacts | None]:
+        """The photo's bytes (read once), their hash, and the cached facts for them if any."""
+        assert self.cache is not None
+        data = read_file(source, self.pack.limits) if isinstance(source, (str, os.PathLike)) else bytes(source)
+        digest = hashlib.sha256(data).hexdigest()
+        return data, digest, self.cache.get(digest, label)
+
+    def _measure_bytes(self, data: bytes, digest: str, label: str) -> ImageFacts:
+        """Decode and analyse bytes already read and hashed; store the facts in the cache."""
         try:
-            img = decode_bytes(data, label, self.pack.limits)
+            img = decode_bytes(data, label, self.pack.limits, digest=digest)
         except ImageLoadError as e:
             return failed_facts(label, "", e.reason)
         facts = self._analyze(img)
-        self.cache.put(facts)
+        if self.cache is not None:
+            self.cache.put(facts)
         return facts
 
     def _analyze(self, img: LoadedImage) -> ImageFacts:
@@ -251,31 +262,27 @@ class Checker:
             if progress:
                 progress(done, total, paths[i])
 
+        if self.jobs == 1:
+            # one pass, one read per photo: facts() looks in the cache and measures what is not there
+            for i, path in enumerate(paths):
+                finished(i, self.facts(path))
+            return [f for f in out if f is not None]
         todo = []
         for i, path in enumerate(paths):
-            hit = self._cache_lookup(path)
+            hit = None
+            if self.cache is not None:
+                try:
+                    hit = self._read_and_look_up(path, path)[2]
+                except ImageLoadError:
+                    pass  # facts() reports why
             if hit is not None:
                 finished(i, hit)
             else:
                 todo.append(i)
-        if self.jobs > 1 and len(todo) > 1:
-            for i, facts in parallel_facts(self, [paths[i] for i in todo], todo):
-                if self.cache is not None:
-                    self.cache.put(facts)
-                finished(i, facts)
-        else:
-            for i in todo:
-                finished(i, self.facts(paths[i]))
+        # the misses go to the workers, which read them again: bytes are not shipped between processes
+        for i, facts in parallel_facts(self, [paths[i] for i in todo], todo):
+            finished(i, facts)
         return [f for f in out if f is not None]
-
-    def _cache_lookup(self, path: str) -> ImageFacts | None:
-        if self.cache is None:
-            return None
-        try:
-            data = read_file(path, self.pack.limits)
-        except ImageLoadError:
-            return None  # facts() reports it
-        return self.cache.get(hashlib.sha256(data).hexdigest(), path)
 
     def report(self, sets: list[SetResult]) -> Report:
         score = sum(s.score for s in sets) / len(sets) if sets else 0.0

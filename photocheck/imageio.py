@@ -138,13 +138,16 @@ def load_path(path: str | os.PathLike[str], limits: LoadLimits = LoadLimits()) -
     return decode_bytes(read_file(path, limits), str(path), limits)
 
 
-def decode_bytes(data: bytes, name: str, limits: LoadLimits = LoadLimits()) -> LoadedImage:
-    """Decode a photo from its bytes. Raises ImageLoadError with a reason; never anything else."""
+def decode_bytes(
+    data: bytes, name: str, limits: LoadLimits = LoadLimits(), *, digest: str | None = None
+) -> LoadedImage:
+    """Decode a photo from its bytes. Raises ImageLoadError with a reason; never anything else.
+    `digest`: the bytes' SHA-256 when the caller has already computed it."""
     if not data:
         raise ImageLoadError(name, "empty file (0 bytes)")
     if len(data) > limits.max_file_bytes:
         raise ImageLoadError(name, f"data is {len(data) / 2**20:.0f} MB, over the limit")
-    digest = hashlib.sha256(data).hexdigest()
+    digest = digest or hashlib.sha256(data).hexdigest()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # DecompressionBombWarning etc.: we apply our own limit

@@ -48,7 +48,8 @@ def _measure(path: str) -> ImageFacts:
 
 
 def parallel_facts(checker: Checker, paths: Sequence[str], indices: Sequence[int]) -> Iterator[tuple[int, ImageFacts]]:
-    """(index, facts) for each path, in completion order; falls back to the calling process for few photos."""
+    """(index, facts) for each path, in completion order; falls back to the calling process for few photos.
+    Facts measured by the workers are stored in the checker's cache here (workers keep no cache)."""
     if len(paths) < MIN_PHOTOS_FOR_WORKERS:
         for i, path in zip(indices, paths):
             yield i, checker.facts(path)
@@ -62,12 +63,16 @@ def parallel_facts(checker: Checker, paths: Sequence[str], indices: Sequence[int
         for future in as_completed(futures):
             i, path = futures[future]
             try:
-                yield i, future.result()
+                facts = future.result()
             except ModelError:
                 raise  # setup, not this photo: the run stops (exit 2)
             except BrokenProcessPool:
                 yield i, failed_facts(path, "", "analysis failed (a worker process crashed on this or another photo)")
             except Exception as e:  # noqa: BLE001 - one photo's failure never ends the run
                 yield i, failed_facts(path, "", f"analysis failed ({type(e).__name__}: {e})")
+            else:
+                if checker.cache is not None:
+                    checker.cache.put(facts)
+                yield i, facts
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
