@@ -6,8 +6,8 @@ Kept apart from the analyzers so that moving a bucket boundary re-runs no model 
 from __future__ import annotations
 
 import statistics
-from typing import Any
 from dataclasses import dataclass
+from typing import Any
 
 from .model import FaceFacts, LightingFacts
 

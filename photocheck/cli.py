@@ -11,14 +11,14 @@ from typing import Any
 import click
 
 from ._version import __version__
+from .cache import CACHE_ENV
 from .checks import REGISTRY
 from .config import load_pack, rules_dir
-from .cache import CACHE_ENV
 from .engine import Checker
-from .settings import Settings, describe, resolve_settings
 from .errors import ConfigError, ModelError
 from .model import Report
 from .reporters import REPORTERS
+from .settings import Settings, describe, resolve_settings
 
 DEMO_DIR = Path(__file__).resolve().parent / "demo"
 _FAIL_LEVELS = {"error": 3, "warning": 2, "info": 1, "never": 99}

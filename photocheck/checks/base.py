@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..duplicates import DuplicateGroup
@@ -91,6 +92,11 @@ class SetRule(Rule):
     def targets(self, ctx: SetContext, opts: Any) -> list[float]:
         """Coverage rules: how far each of their targets is met, 0..1 (see scoring.py)."""
         return []
+
+
+def file_name(path: str) -> str:
+    """How set-rule messages name a photo: its file name (the finding's paths carry the full path)."""
+    return Path(path).name or path
 
 
 REGISTRY: dict[str, type[ImageRule] | type[SetRule]] = {}

@@ -8,17 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 from ..duplicates import DuplicateOptions
 from ..model import Severity
-from .base import Hit, SetContext, SetRule, register
+from .base import Hit, SetContext, SetRule, file_name, register
 
 _SETS = frozenset({"basic", "faces"})
-
-
-def _name(path: str) -> str:
-    return Path(path).name or path
 
 
 def _have(counts: dict[str, int]) -> str:
@@ -79,11 +74,11 @@ class DuplicatePhotos(SetRule):
             drop = [ctx.facts[i].path for i in group.members if i != group.keep]
             why = ": the most pixels" if group.keep_has_most_pixels else ""
             yield Hit(
-                f"{', '.join(_name(ctx.facts[i].path) for i in group.members)} are the same shot "
-                f"(keep {_name(keep)}{why})",
-                f"keep {_name(keep)} and remove {', '.join(_name(p) for p in drop)}",
+                f"{', '.join(file_name(ctx.facts[i].path) for i in group.members)} are the same shot "
+                f"(keep {file_name(keep)}{why})",
+                f"keep {file_name(keep)} and remove {', '.join(file_name(p) for p in drop)}",
                 tuple(sorted(ctx.facts[i].path for i in group.members)),
-                advice=f"Remove {', '.join(_name(p) for p in drop)}: same shot as {_name(keep)}",
+                advice=f"Remove {', '.join(file_name(p) for p in drop)}: same shot as {file_name(keep)}",
             )
 
 

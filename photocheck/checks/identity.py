@@ -4,17 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 from ..identity import mixed_people
 from ..model import Severity
-from .base import Hit, ImageContext, ImageRule, SetContext, SetRule, register
+from .base import Hit, ImageContext, ImageRule, SetContext, SetRule, file_name, register
 
 _IDENTITY = frozenset({"basic", "faces", "identity"})
-
-
-def _name(path: str) -> str:
-    return Path(path).name or path
 
 
 @register
@@ -123,9 +118,9 @@ class IdentityMismatch(SetRule):
                 continue
             d = pid.distances[pid.candidate]
             yield Hit(
-                f"{_name(facts.path)}: its face is {d:.2f} from {whose} (the same person is within "
+                f"{file_name(facts.path)}: its face is {d:.2f} from {whose} (the same person is within "
                 f"{identity.options.max_distance:.2f}): a different person",
-                f"remove {_name(facts.path)} from this set: it shows someone else",
+                f"remove {file_name(facts.path)} from this set: it shows someone else",
                 (facts.path,),
             )
 
@@ -146,7 +141,7 @@ class MixedIdentities(SetRule):
             return
         groups = sorted(sorted(ctx.facts[p].path for p in person.photos) for person in people)
         described = "; ".join(
-            f"person {chr(ord('A') + k)} in {', '.join(_name(p) for p in g)}" for k, g in enumerate(groups)
+            f"person {chr(ord('A') + k)} in {', '.join(file_name(p) for p in g)}" for k, g in enumerate(groups)
         )
         yield Hit(
             f"{len(groups)} people appear in comparable numbers, so the set has no single subject: {described}",
