@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from photocheck import Checker  # noqa: E402
 from photocheck.discovery import PhotoSet  # noqa: E402
-from photocheck.identity import match_reference, reference_from_facts  # noqa: E402
+from photocheck.evidence.subject import match_reference, reference_from_facts  # noqa: E402
 from photocheck.model import ImageFacts  # noqa: E402
 
 POSES = ["frontal", "slight_left", "slight_right", "profile_left", "profile_right"]

@@ -19,7 +19,7 @@ import atheris
 with atheris.instrument_imports():
     from photocheck import Checker
     from photocheck.errors import ImageLoadError
-    from photocheck.imageio import LoadLimits, decode_bytes
+    from photocheck.measure.imageio import LoadLimits, decode_bytes
 
 ANALYZERS = "--analyzers" in sys.argv
 if ANALYZERS:

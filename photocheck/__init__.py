@@ -19,11 +19,13 @@ To check that an upload shows the same person as the profile so far, give the Ch
     (True, 0.31)
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from ._version import __version__
-from .config import Pack, load_pack
-from .engine import Checker, PhotoSource, check
 from .errors import ConfigError, ImageLoadError, ModelError, PhotocheckError
-from .identity import IdentityMatch, Reference
+from .evidence.subject import IdentityMatch, Reference
 from .model import (
     FaceFacts,
     FaceResult,
@@ -34,7 +36,23 @@ from .model import (
     SetResult,
     Severity,
 )
+from .packs import Pack, load_pack
 from .reporters.json import report_dict
+
+if TYPE_CHECKING:
+    from .api import Checker, PhotoSource, check
+
+_MEASURING = ("Checker", "PhotoSource", "check")
+
+
+def __getattr__(name: str) -> Any:
+    """`Checker` and `check` load the image and model libraries: only when first used, so that judging
+    recorded facts, `photocheck --version` and the rule listing start without them."""
+    if name in _MEASURING:
+        from . import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'photocheck' has no attribute {name!r}")
 
 __all__ = [
     "Checker",

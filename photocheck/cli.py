@@ -6,19 +6,22 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from ._version import __version__
-from .cache import CACHE_ENV
 from .checks import REGISTRY
-from .config import load_pack, rules_dir
-from .engine import Checker
+from .checks.base import rule_doc
 from .errors import ConfigError, ModelError
-from .model import Report
+from .measure.cache import CACHE_ENV
+from .model import ImageFacts, Report, SetResult
+from .packs import Pack, load_pack
+from .project_config import Settings, describe, resolve_settings
 from .reporters import REPORTERS
-from .settings import Settings, describe, resolve_settings
+
+if TYPE_CHECKING:
+    from .api import Checker
 
 DEMO_DIR = Path(__file__).resolve().parent / "demo"
 _FAIL_LEVELS = {"error": 3, "warning": 2, "info": 1, "never": 99}
@@ -53,29 +56,45 @@ def _settings_by_config(paths: list[str], kw: dict[str, Any]) -> list[tuple[Sett
     return list(groups.values())
 
 
+def _checker(pack: Pack, kw: dict[str, Any], settings: Settings | None = None) -> Checker:
+    from .api import Checker  # the image and model libraries load here, not at start-up
+
+    return Checker(
+        pack,
+        face_model=kw.get("face_model"),
+        reference=list(kw.get("reference") or ()) or None,
+        cache=False if kw.get("no_cache") else (kw.get("cache_dir") or True),
+        jobs=kw.get("jobs") or os.cpu_count() or 1,
+        per_file_ignores=settings.ignored_codes if settings is not None and settings.per_file_ignores else None,
+    )
+
+
 def _run(paths: list[str], kw: dict[str, Any]) -> int:
-    fmt, output = str(kw["fmt"]), kw.get("output")
+    thumbnails: dict[str, str] = {}
     try:
         groups = _settings_by_config(paths, kw)  # every config is validated before any photo is read
         packs = [settings.load_pack() for settings, _ in groups]
-        sets = []
+        sets: list[SetResult] = []
         for (settings, group_paths), pack in zip(groups, packs):
-            with Checker(
-                pack,
-                face_model=kw.get("face_model"),
-                reference=list(kw.get("reference") or ()) or None,
-                cache=False if kw.get("no_cache") else (kw.get("cache_dir") or True),
-                jobs=kw.get("jobs") or os.cpu_count() or 1,
-                per_file_ignores=settings.ignored_codes if settings.per_file_ignores else None,
-            ) as checker:
+            with _checker(pack, kw, settings) as checker:
                 sets.extend(checker.check(group_paths, progress=_progress_bar()).sets)
                 report = checker.report(sets)
+        if kw["fmt"] == "html":
+            from .measure.thumbnails import report_thumbnails
+
+            thumbnails = report_thumbnails(report, packs[0].limits)
     except (ConfigError, ModelError) as e:
         click.echo(f"photocheck: error: {e}", err=True)
         return 2
+    return _emit(report, groups[0][0], kw, thumbnails)
+
+
+def _emit(report: Report, first: Settings, kw: dict[str, Any], thumbnails: dict[str, str] | None = None) -> int:
+    """Write the report in the chosen format; the exit code of its gate."""
+    fmt, output = str(kw["fmt"]), kw.get("output")
     color = kw.get("color")
     use_color = (sys.stdout.isatty() and output is None) if color is None else bool(color)
-    text = REPORTERS[fmt](report, color=use_color and fmt == "text")
+    text = REPORTERS[fmt](report, color=use_color and fmt == "text", thumbnails=thumbnails or {})
     # a file name that is not valid UTF-8 arrives as lone surrogates: show its bytes as \udcXX escapes
     text = text.encode("utf-8", "backslashreplace").decode("utf-8")
     if output:
@@ -86,7 +105,6 @@ def _run(paths: list[str], kw: dict[str, Any]) -> int:
             return 2
     else:
         click.echo(text, nl=False)
-    first = groups[0][0]
     return 1 if _fails(report, first.fail_on, first.fail_under) else 0
 
 
@@ -265,8 +283,7 @@ def rule_cmd(code: str) -> None:
     if key is None:
         click.echo(f"photocheck: error: unknown rule {code!r}; see `photocheck rules`", err=True)
         sys.exit(2)
-    doc = rules_dir() / "docs" / f"{key}-{REGISTRY[key].name}.md"
-    click.echo(doc.read_text(encoding="utf-8"))
+    click.echo(rule_doc(key))
 
 
 @main.command("reference")
@@ -275,6 +292,8 @@ def rule_cmd(code: str) -> None:
 @click.option("--face-model", envvar="PHOTOCHECK_FACE_MODEL", type=click.Path(dir_okay=False))
 def reference_cmd(paths: tuple[str, ...], output: str | None, face_model: str | None) -> None:
     """Save the identity of a user's photos (a face descriptor, no pixels) for later `--reference` checks."""
+    from .api import Checker
+
     try:
         with Checker(face_model=face_model) as checker:
             ref = checker.build_reference(list(paths))
@@ -293,18 +312,96 @@ def reference_cmd(paths: tuple[str, ...], output: str | None, face_model: str | 
         click.echo(text, nl=False)
 
 
+FACTS_FORMAT = "photocheck-facts"
+
+
 @main.command("facts")
 @click.argument("paths", nargs=-1, required=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the facts JSON to FILE.")
 @click.option("--face-model", envvar="PHOTOCHECK_FACE_MODEL", type=click.Path(dir_okay=False))
-def facts_cmd(paths: tuple[str, ...], face_model: str | None) -> None:
-    """Print what the analyzers measured for each photo, as JSON (for tuning packs and bug reports)."""
+def facts_cmd(paths: tuple[str, ...], output: str | None, face_model: str | None) -> None:
+    """Record what the analyzers measured, per set, as JSON: `photocheck judge` re-judges it without photos."""
+    from .api import Checker
+
     try:
         with Checker(face_model=face_model) as checker:
-            out = [checker.facts(p).to_dict() for p in paths]
+            measured = checker.measure_sets(list(paths))
     except (ConfigError, ModelError) as e:
         click.echo(f"photocheck: error: {e}", err=True)
         sys.exit(2)
-    click.echo(json.dumps(out, indent=2))
+    data = {
+        "format": FACTS_FORMAT,
+        "version": 1,
+        "photocheck_version": __version__,
+        "sets": [{"path": s.path, "facts": [f.to_dict() for f in facts]} for s, facts in measured],
+    }
+    text = json.dumps(data, indent=1) + "\n"
+    if output:
+        try:
+            Path(output).write_text(text, encoding="utf-8")
+        except OSError as e:
+            click.echo(f"photocheck: error: cannot write {output}: {e.strerror or e}", err=True)
+            sys.exit(2)
+    else:
+        click.echo(text, nl=False)
+
+
+def read_facts_file(path: str) -> list[tuple[str, list[ImageFacts]]]:
+    """The sets of a `photocheck facts` file: [(set path, facts)]. ConfigError when it is not one."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ConfigError(f"{path}: not a readable facts file ({e})") from None
+    if not isinstance(data, dict) or data.get("format") != FACTS_FORMAT or not isinstance(data.get("sets"), list):
+        raise ConfigError(f"{path}: not a photocheck facts file (make one with `photocheck facts --output FILE`)")
+    out = []
+    try:
+        for s in data["sets"]:
+            out.append((str(s["path"]), [ImageFacts.from_dict(f) for f in s["facts"]]))
+    except (KeyError, TypeError, ValueError) as e:
+        raise ConfigError(f"{path}: a set in the facts file is malformed ({type(e).__name__}: {e})") from None
+    return out
+
+
+@main.command("judge")
+@click.argument("facts_file", type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(list(REPORTERS)), default="text", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report to FILE.")
+@click.option("--pack", default=None, help="Rule pack: default, strict, quick, or a pack .toml.")
+@click.option("--select", multiple=True, help="Only these rule codes/prefixes/names (comma-separated).")
+@click.option("--ignore", multiple=True, help="Also skip these rule codes/prefixes/names (comma-separated).")
+@click.option("--config", type=click.Path(exists=True, dir_okay=False), help="Use this config file.")
+@click.option("--isolated", is_flag=True, help="Ignore all configuration files.")
+@click.option("--fail-on", type=click.Choice(list(_FAIL_LEVELS)), default=None)
+@click.option("--fail-under", type=click.FloatRange(0, 100))
+@click.option("--color/--no-color", default=None)
+@click.option("--reference", type=click.Path(exists=True, dir_okay=False), help="A reference .json file.")
+def judge_cmd(facts_file: str, **kw: Any) -> None:
+    """Re-judge facts recorded by `photocheck facts`, with any pack or flags, without reading a photo or
+    loading a model: the same report `check` gives for those photos."""
+    from .evidence import build_evidence
+    from .evidence.subject import Reference
+    from .judge import judge_report, judge_set
+
+    try:
+        sets = read_facts_file(facts_file)
+        reference = Reference.load(kw["reference"]) if kw.get("reference") else None
+        groups = _settings_by_config([p for p, _ in sets] or ["."], kw)
+        by_path = {p: (settings, settings.load_pack()) for settings, paths in groups for p in paths}
+        results = []
+        for path, facts in sets:
+            settings, pack = by_path[path]
+            evidence = build_evidence(
+                facts, identity=pack.identity, classify=pack.classify, duplicates=pack.duplicates, reference=reference
+            )
+            ignores = settings.ignored_codes if settings.per_file_ignores else None
+            results.append(judge_set(path, evidence, pack, ignores))
+        first_settings, first_pack = by_path[sets[0][0]] if sets else (groups[0][0], groups[0][0].load_pack())
+        report = judge_report(results, first_pack)
+    except ConfigError as e:
+        click.echo(f"photocheck: error: {e}", err=True)
+        sys.exit(2)
+    sys.exit(_emit(report, first_settings, kw))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 
 from .errors import ConfigError
-from .imageio import is_image_name
+from .measure.options import is_image_name
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,11 @@ class Severity(str, enum.Enum):
     def rank(self) -> int:
         return {"error": 3, "warning": 2, "info": 1}[self.value]
 
+    @property
+    def softer(self) -> Severity:
+        """One level down (error -> warning -> info; info stays info)."""
+        return {"error": Severity.WARNING, "warning": Severity.INFO, "info": Severity.INFO}[self.value]
+
 
 # --------------------------------------------------------------------------------------------- facts
 
@@ -139,7 +144,11 @@ class Finding:
     message: str
     fix: str = ""  # what the user should do about it
     paths: tuple[str, ...] = ()
-    advice: str = field(default="", compare=False)  # set rules: the next step for the "what to shoot next" list
+    # set rules: the next steps, one per line, each with the coverage gap it fills ("" when none): the judge
+    # drops a gap's line when a photo to replace is the set's only source of it, and says so on that photo
+    advice: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+    # the photos this finding says to take out of the set (ID01's intruder, DS02's extra copies)
+    removes: tuple[str, ...] = field(default=(), compare=False)
 
     def sort_key(self) -> tuple[Any, ...]:
         return (self.paths, -self.severity.rank, self.code, self.message)
@@ -171,11 +180,15 @@ class ImageResult:
     facts: ImageFacts = field(repr=False, compare=False)
     # how the subject face was settled: match, mismatch, unverified, alone (no identity to compare), no-face
     identity: str = "alone"
+    # decided once by the judge (SPEC §3): remove (another person, an extra copy), replace (an error-level
+    # problem of the photo), else keep; `reasons` are the codes that decided it
+    action: str = "keep"
+    reasons: tuple[str, ...] = ()
 
     @property
     def usable(self) -> bool:
-        """Spec: usable = no error-level finding."""
-        return not any(f.severity is Severity.ERROR for f in self.findings)
+        """Spec: usable = the judge's action is keep."""
+        return self.action == "keep"
 
 
 @dataclass(frozen=True)
@@ -183,17 +196,19 @@ class SetResult:
     path: str
     score: float
     verdict: str
-    coverage: dict[str, Any]  # pose / expression / lighting counts, and the pose_expression grid
+    # counts over the kept photos (pose / expression / lighting, pose_expression grid), `missing` (what the
+    # selected coverage rules lack) and `replace_only` (counts among the photos to replace)
+    coverage: dict[str, Any]
     advice: tuple[str, ...]
     findings: tuple[Finding, ...]
     images: tuple[ImageResult, ...]
-    rejected: tuple[str, ...] = ()  # photos an error-level set finding rejects (e.g. ID01's intruders)
+    rejected: tuple[str, ...] = ()  # photos whose action is remove (ID01's intruders, DS02's extra copies)
     coverage_share: float | None = None  # 0..1 of the coverage targets met; None when no coverage rule ran
 
     @property
     def usable_images(self) -> list[ImageResult]:
-        """Photos that can go into the profile: no error of their own and not rejected by a set rule."""
-        return [i for i in self.images if i.usable and i.path not in self.rejected]
+        """Photos that can go into the profile: the judge's action is keep."""
+        return [i for i in self.images if i.usable]
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,9 @@ import pytest
 from PIL import Image
 
 import photocheck
-from photocheck import Checker, ModelError, load_pack, scoring
-from photocheck.analyzers import faces as faces_mod
+from photocheck import Checker, ModelError, load_pack
+from photocheck.judge import scoring
+from photocheck.measure.analyzers import faces as faces_mod
 from photocheck.model import Finding, Severity
 from tests.conftest import DEMO
 
@@ -62,7 +63,7 @@ def test_face_model_env_is_used(tmp_path, monkeypatch):
     monkeypatch.setenv("PHOTOCHECK_FACE_MODEL", str(tmp_path / "absent.task"))
     with pytest.raises(ModelError, match="absent.task"):
         Checker()
-    assert Checker(select=["IQ02", "IQ04"])._detector is None  # no face rule selected: no model loaded
+    assert not Checker(select=["IQ02", "IQ04"]).measurer.measures_faces  # no face rule selected: no model loaded
 
 
 def _f(sev: Severity, code: str = "XX01") -> Finding:
@@ -97,7 +98,7 @@ def test_exif_orientation_is_applied_like_pillow(orientation):
 
     from PIL import ImageOps
 
-    from photocheck.imageio import decode_bytes
+    from photocheck.measure.imageio import decode_bytes
 
     rgb = np.zeros((60, 90, 3), np.uint8)
     rgb[:20, :30] = (255, 0, 0)  # a red corner shows every flip and turn

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from photocheck import classify
-from photocheck.engine import pick_subject
+from photocheck.evidence import labels as classify
+from photocheck.evidence.subject import prominent_face as pick_subject
 
 
 def test_corpus_is_decoded_except_the_truncated_file(corpus_facts):

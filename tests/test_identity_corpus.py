@@ -12,7 +12,7 @@ from collections import defaultdict
 import pytest
 
 from photocheck.discovery import PhotoSet
-from photocheck.identity import match_reference, reference_from_facts
+from photocheck.evidence.subject import match_reference, reference_from_facts
 
 # the label rows of group photos whose tracked subject also has solo photos
 GROUP_PHOTOS = ("leonardo_dicaprio/codeformer_06.png", "kit_harington/facerec_kit_with_rose.jpg")

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import photocheck.engine
+import photocheck.measure.measurer
 from photocheck import Checker, load_pack
 from photocheck.cli import main
-from photocheck.config import rules_dir
+from photocheck.packs import rules_dir
 from tests.conftest import DEMO, ROOT, corpus_labels, corpus_photo
 
 
@@ -109,7 +109,7 @@ def test_config_errors_name_the_file_and_key_before_any_photo_is_read(photos, mo
     def no_analysis(*a, **k):  # pragma: no cover - reaching it is the failure
         raise AssertionError("a photo was analysed before the configuration was validated")
 
-    monkeypatch.setattr(photocheck.engine, "analyze", no_analysis)
+    monkeypatch.setattr(photocheck.measure.measurer, "analyze", no_analysis)
     (photos / "photocheck.toml").write_text(content)
     result = _run("check", str(photos), "--no-cache")
     assert result.exit_code == 2, result.output
@@ -150,7 +150,7 @@ def test_second_run_comes_from_the_cache_without_analysis(photos, tmp_path, monk
     def no_analysis(*a, **k):  # pragma: no cover - reaching it is the failure
         raise AssertionError("analyzer called on a cached photo")
 
-    monkeypatch.setattr(photocheck.engine, "analyze", no_analysis)
+    monkeypatch.setattr(photocheck.measure.measurer, "analyze", no_analysis)
     second = _run("check", str(photos), "--format", "json", "--cache-dir", str(cache))
     assert second.stdout == first.stdout
     # the cache is keyed by content, not by thresholds: a stricter pack re-runs only the rules

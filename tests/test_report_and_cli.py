@@ -84,8 +84,9 @@ def test_json_report_validates_against_the_contract():
     (s,) = report["sets"]
     assert s["path"] == str(DEMO)
     assert [i["path"] for i in s["images"]] == sorted(i["path"] for i in s["images"])
-    # golden end-to-end score (scoring.py): 0.7 x quality 47.14 (intruders count 0) + 0.3 x coverage 23.6 % - DS02 8
-    assert s["score"] == 32.1 and s["verdict"] == "not-ready" and report["score"] == 32.1
+    # golden end-to-end score (scoring.py): 0.7 x quality 38.57 (removed photos count 0: the two intruders and the
+    # extra copy obama2.jpg) + 0.3 x coverage 23.6 %
+    assert s["score"] == 34.1 and s["verdict"] == "not-ready" and report["score"] == 34.1
     assert s["advice"][:2] == ["Remove astronaut.png: identity-mismatch", "Remove biden.jpg: identity-mismatch"]
     assert set(s["coverage"]) >= {"pose", "expression", "lighting"}
     # one subject face per photo, except in the two intruders (biden, astronaut), which have none
@@ -95,6 +96,13 @@ def test_json_report_validates_against_the_contract():
         "astronaut.png",
         "biden.jpg",
     ]
+    # one action per photo, and the counts agree with it
+    actions = {Path(i["path"]).name: (i["action"], i["usable"], i["reasons"]) for i in s["images"]}
+    assert actions["biden.jpg"] == ("remove", False, ["ID01"])
+    assert actions["obama2.jpg"] == ("remove", False, ["DS02"])
+    assert actions["obama.jpg"] == ("replace", False, ["IQ02"])
+    assert actions["obama3.jpg"] == ("keep", True, [])
+    assert s["usable"] == sum(1 for a in actions.values() if a[0] == "keep") == 1
 
 
 def test_paths_stay_as_given(monkeypatch):

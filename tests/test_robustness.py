@@ -17,11 +17,11 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import photocheck.engine
+import photocheck.measure.measurer
 from photocheck import Checker, ConfigError, ImageFacts, load_pack
 from photocheck.cli import main
 from photocheck.errors import ImageLoadError
-from photocheck.imageio import LoadLimits, decode_bytes
+from photocheck.measure.imageio import LoadLimits, decode_bytes
 from tests.badinputs import DECODABLE, EITHER, make_bad_inputs
 from tests.conftest import DEMO, corpus_labels, corpus_photo
 
@@ -184,7 +184,7 @@ def test_one_slow_photo_is_stopped_and_reported(monkeypatch):
         time.sleep(30)
 
     with Checker(pack, select=["IQ"]) as checker:
-        monkeypatch.setattr(photocheck.engine, "analyze", stuck)
+        monkeypatch.setattr(photocheck.measure.measurer, "analyze", stuck)
         t0 = time.perf_counter()
         facts = checker.facts(str(DEMO / "obama3.jpg"))
     assert time.perf_counter() - t0 < 3

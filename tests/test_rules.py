@@ -15,9 +15,11 @@ import re
 import pytest
 
 from photocheck import load_pack
-from photocheck.checks import REGISTRY, ImageContext, SetContext
-from photocheck.config import rules_dir
-from photocheck.identity import resolve
+from photocheck.checks import REGISTRY, ImageContext
+from photocheck.evidence import build_evidence
+from photocheck.evidence.subject import resolve
+from photocheck.judge import judge_set
+from photocheck.packs import rules_dir
 from photocheck.model import ImageFacts
 from tests.conftest import FIXTURES
 
@@ -141,30 +143,33 @@ CASES = {
 }
 
 
-def _fires(code: str, case: ImageFacts | list[ImageFacts], checker=None) -> list:
+def _evidence(facts: list[ImageFacts], pack=PACK):
+    return build_evidence(facts, identity=pack.identity, classify=pack.classify, duplicates=pack.duplicates)
+
+
+def _fires(code: str, case: ImageFacts | list[ImageFacts], pack=PACK) -> list:
     """Hits of one rule on a photo (judged alone) or on a set (image rules: on its last photo).
 
-    Set rules see the context the engine builds from the facts (identity, usable shots, duplicates,
-    coverage); no model runs for that.
+    Set rules are judged the way a check judges them: the evidence built from the recorded facts, then the
+    judge (actions, kept photos, coverage); no model runs for that.
     """
     rule = REGISTRY[code]
     facts = case if isinstance(case, list) else [case]
-    identity = resolve(facts, PACK.identity)
-    opts = PACK.rules[code].options
+    identity = resolve(facts, pack.identity)
+    opts = pack.rules[code].options
     if rule.level == "set":
-        ctx = checker.set_context(facts) if checker is not None else SetContext(facts=facts, identity=identity)
-        return list(rule().check(ctx, opts))
+        return [f for f in judge_set("set", _evidence(facts, pack), pack).findings if f.code == code]
     pid = identity.photos[-1]
     subject = facts[-1].faces[pid.subject] if facts[-1].faces and pid.subject is not None else None
     return list(rule().check(ImageContext(facts=facts[-1], subject=subject, identity=pid), opts))
 
 
 @pytest.mark.parametrize("code", sorted(REGISTRY))
-def test_rule_fires_and_passes(code, checker):
+def test_rule_fires_and_passes(code):
     bad, good = CASES[code]
-    hits = _fires(code, bad, checker)
+    hits = _fires(code, bad)
     assert len(hits) == 1 and hits[0].message and hits[0].fix
-    assert _fires(code, good, checker) == []
+    assert _fires(code, good) == []
 
 
 def test_id01_names_only_the_intruder():

@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from ..duplicates import DuplicateGroup
-from ..identity import PhotoIdentity, SetIdentity
+from ..evidence import SetEvidence
+from ..evidence.duplicates import DuplicateGroup
+from ..evidence.subject import PhotoIdentity, SetIdentity
 from ..model import FaceFacts, ImageFacts, Severity
 
 if TYPE_CHECKING:
@@ -27,7 +28,10 @@ class Hit:
     fix: str
     paths: tuple[str, ...] = ()
     softer: bool = False  # one level below the pack's severity (DS01 between the minimum and recommended)
-    advice: str = ""  # set rules: the concrete next steps (one per line) for the "what to shoot next" list
+    # set rules: the concrete next steps for the "what to do next" list, each with the coverage gap it fills
+    # (a key of the rule's `tally`, or "" for none)
+    advice: tuple[tuple[str, str], ...] = ()
+    removes: tuple[str, ...] = ()  # the photos to take out of the set (see Rule.removes_photos)
 
 
 @dataclass(frozen=True)
@@ -43,15 +47,29 @@ class ImageContext:
 
 @dataclass(frozen=True)
 class SetContext:
-    """What a set rule may look at: every photo's facts and image results, and who the set is about."""
+    """What a set rule may look at: the set's evidence, every photo's result so far, and what the kept photos cover.
 
-    facts: Sequence[ImageFacts]
-    identity: SetIdentity
+    Set rules that remove photos (ID01, DS02) run first and see no `shots` yet; the others run after the
+    judge has decided each photo's action and see the kept photos (`shots`) and their coverage counts.
+    """
+
+    evidence: SetEvidence
     images: Sequence[ImageResult] = field(default=())
-    # the photos that count toward coverage: usable, of the subject, one per duplicate group
+    # the photos that count toward coverage: the ones the judge keeps (usable, of the subject, one per copy)
     shots: Sequence[ImageResult] = field(default=())
-    duplicates: Sequence[DuplicateGroup] = field(default=())  # indices into facts
     coverage: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def facts(self) -> tuple[ImageFacts, ...]:
+        return self.evidence.facts
+
+    @property
+    def identity(self) -> SetIdentity:
+        return self.evidence.identity
+
+    @property
+    def duplicates(self) -> Sequence[DuplicateGroup]:
+        return self.evidence.duplicates
 
 
 class Rule:
@@ -63,9 +81,10 @@ class Rule:
     default_severity: ClassVar[Severity]
     level: ClassVar[str] = "image"
     requires: ClassVar[frozenset[str]] = frozenset({"basic"})
-    # set rules whose paths name the offending photos (not just the photos involved): an error-level
-    # finding of theirs makes those photos unusable, like an error of the photo's own
-    blames_photos: ClassVar[bool] = False
+    # set rules whose hits name photos to take out of the set (`Hit.removes`): "on-error" when only an
+    # error-level finding removes them (ID01: a probable look-alike at warning level is kept), "always"
+    # when the rule's finding removes them whatever its severity (DS02: the extra copies)
+    removes_photos: ClassVar[str] = "never"
     # coverage rules are scored through the coverage share (their `targets`), not a penalty (scoring.py)
     in_coverage: ClassVar[bool] = False
 
@@ -91,7 +110,24 @@ class SetRule(Rule):
 
     def targets(self, ctx: SetContext, opts: Any) -> list[float]:
         """Coverage rules: how far each of their targets is met, 0..1 (see scoring.py)."""
-        return []
+        return [float(n > 0) for n in self.tally(ctx.coverage, opts).values()]
+
+    def tally(self, coverage: dict[str, Any], opts: Any) -> dict[str, int]:
+        """Coverage rules: how many photos fill each of the rule's gaps (keys as in `Hit.advice`), read from
+        coverage counts (`evidence.coverage.tally`). A gap with 0 is missing."""
+        return {}
+
+
+def rule_doc(code: str) -> str:
+    """A rule's documentation page (rules/docs/<CODE>-<name>.md, shipped in the wheel), or its summary."""
+    from ..packs import rules_dir  # the pack module knows where the installed rules/ folder is
+
+    rule = REGISTRY[code]
+    path = rules_dir() / "docs" / f"{code}-{rule.name}.md"
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError:
+        return rule.summary
 
 
 def file_name(path: str) -> str:

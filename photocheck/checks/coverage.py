@@ -1,7 +1,9 @@
 """Set rules on what the photos cover together: count, repeats, angles, expressions and light.
 
-They count `SetContext.shots`: usable photos of the subject, one per duplicate group, so a photo that must be
-replaced or removed never fills a gap.
+They count `SetContext.shots`: the photos the judge keeps (usable, of the subject, one per duplicate group), so
+a photo that must be replaced or removed never fills a gap. Each coverage rule says how the counts fill its
+gaps (`tally`); the judge reads that to list what is missing and to tell "replace your only profile view"
+from "add a profile view".
 """
 
 from __future__ import annotations
@@ -9,8 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ..duplicates import DuplicateOptions
+from typing import Any
+
 from ..model import Severity
+from ..vocabulary import REQUIRED_EXPRESSIONS
 from .base import Hit, SetContext, SetRule, file_name, register
 
 _SETS = frozenset({"basic", "faces"})
@@ -52,8 +56,11 @@ class TooFewPhotos(SetRule):
             f"({opts.recommended_photos} recommended)",
             "add photos (and replace the unusable ones) until the set has enough distinct, usable shots",
             softer=soft,
-            advice=f"Add {need} more photo{'s' if need != 1 else ''} "
-            f"({n} usable now; at least {opts.min_photos}, {opts.recommended_photos} recommended)",
+            advice=((
+                "",
+                f"Add {need} more photo{'s' if need != 1 else ''} "
+                f"({n} usable now; at least {opts.min_photos}, {opts.recommended_photos} recommended)",
+            ),),
         )
 
 
@@ -66,9 +73,9 @@ class DuplicatePhotos(SetRule):
     summary = "the same shot twice (exact, re-encoded, resized, cropped, letterboxed or mirrored)"
     default_severity = Severity.WARNING
     requires = frozenset({"basic"})
-    Options = DuplicateOptions  # type: ignore[assignment]
+    removes_photos = "always"  # an extra copy adds nothing, whatever the finding's severity
 
-    def check(self, ctx: SetContext, opts: DuplicateOptions) -> Iterator[Hit]:
+    def check(self, ctx: SetContext, opts: SetRule.Options) -> Iterator[Hit]:
         for group in ctx.duplicates:
             keep = ctx.facts[group.keep].path
             drop = [ctx.facts[i].path for i in group.members if i != group.keep]
@@ -78,7 +85,7 @@ class DuplicatePhotos(SetRule):
                 f"(keep {file_name(keep)}{why})",
                 f"keep {file_name(keep)} and remove {', '.join(file_name(p) for p in drop)}",
                 tuple(sorted(ctx.facts[i].path for i in group.members)),
-                advice=f"Remove {', '.join(file_name(p) for p in drop)}: same shot as {file_name(keep)}",
+                removes=tuple(sorted(drop)),
             )
 
 
@@ -105,27 +112,24 @@ class MissingAngle(SetRule):
 
     in_coverage = True
 
-    def targets(self, ctx: SetContext, opts: Options) -> list[float]:
-        return [float(v > 0) for v in self._angles(ctx, opts).values()]
-
-    @staticmethod
-    def _angles(ctx: SetContext, opts: Options) -> dict[str, int]:
-        pose = ctx.coverage.get("pose", {})
+    def tally(self, coverage: dict[str, Any], opts: Options) -> dict[str, int]:
+        pose = coverage.get("pose", {})
+        counted = int(opts.three_quarter_counts_as_slight)
         return {
             "frontal": pose.get("frontal", 0),
-            "slight-left": pose.get("slight-left", 0) + opts.three_quarter_counts_as_slight * pose.get("three-quarter-left", 0),
-            "slight-right": pose.get("slight-right", 0) + opts.three_quarter_counts_as_slight * pose.get("three-quarter-right", 0),
-        }  # fmt: skip
+            "slight-left": pose.get("slight-left", 0) + counted * pose.get("three-quarter-left", 0),
+            "slight-right": pose.get("slight-right", 0) + counted * pose.get("three-quarter-right", 0),
+        }
 
     def check(self, ctx: SetContext, opts: Options) -> Iterator[Hit]:
         pose = ctx.coverage.get("pose", {})
-        missing = [k for k, v in self._angles(ctx, opts).items() if v == 0]
+        missing = [k for k, v in self.tally(ctx.coverage, opts).items() if v == 0]
         if not missing:
             return
         yield Hit(
             f"no {' or '.join(missing)} photo (angles now: {_have(pose)})",
             "add the missing head angles; turns are from your own point of view",
-            advice="\n".join(_ANGLE_ADVICE[m] for m in missing),
+            advice=tuple((m, _ANGLE_ADVICE[m]) for m in missing),
         )
 
 
@@ -141,17 +145,17 @@ class NoProfileView(SetRule):
 
     in_coverage = True
 
-    def targets(self, ctx: SetContext, opts: SetRule.Options) -> list[float]:
-        pose = ctx.coverage.get("pose", {})
-        return [float(pose.get("profile-left", 0) + pose.get("profile-right", 0) > 0)]
+    def tally(self, coverage: dict[str, Any], opts: SetRule.Options) -> dict[str, int]:
+        pose = coverage.get("pose", {})
+        return {"profile": pose.get("profile-left", 0) + pose.get("profile-right", 0)}
 
     def check(self, ctx: SetContext, opts: SetRule.Options) -> Iterator[Hit]:
-        if self.targets(ctx, opts)[0]:
+        if self.tally(ctx.coverage, opts)["profile"]:
             return
         yield Hit(
             f"no profile view among {len(ctx.shots)} usable photos",
             "add a photo taken from the side, the head turned fully to one side",
-            advice="Add 1 profile view: turn your head fully to one side, so the camera sees it side-on",
+            advice=(("profile", "Add 1 profile view: turn your head fully to one side, so the camera sees it side-on"),),
         )
 
 
@@ -175,19 +179,19 @@ class MissingExpression(SetRule):
 
     in_coverage = True
 
-    def targets(self, ctx: SetContext, opts: SetRule.Options) -> list[float]:
-        expr = ctx.coverage.get("expression", {})
-        return [float(expr.get(e, 0) > 0) for e in ("neutral", "smile", "frown", "surprise")]
+    def tally(self, coverage: dict[str, Any], opts: SetRule.Options) -> dict[str, int]:
+        expr = coverage.get("expression", {})
+        return {e: expr.get(e, 0) for e in REQUIRED_EXPRESSIONS}
 
     def check(self, ctx: SetContext, opts: SetRule.Options) -> Iterator[Hit]:
         expr = ctx.coverage.get("expression", {})
-        missing = [e for e in ("neutral", "smile", "frown", "surprise") if not expr.get(e, 0)]
+        missing = [e for e, n in self.tally(ctx.coverage, opts).items() if not n]
         if not missing:
             return
         yield Hit(
             f"no {' or '.join(missing)} expression (expressions now: {_have(expr)})",
             "add photos with the missing expressions",
-            advice="\n".join(_EXPRESSION_ADVICE[m] for m in missing),
+            advice=tuple((m, _EXPRESSION_ADVICE[m]) for m in missing),
         )
 
 
@@ -207,12 +211,12 @@ class LightingNotVaried(SetRule):
 
     in_coverage = True
 
-    def targets(self, ctx: SetContext, opts: Options) -> list[float]:
-        light = ctx.coverage.get("lighting", {})
+    def tally(self, coverage: dict[str, Any], opts: Options) -> dict[str, int]:
+        light = coverage.get("lighting", {})
         wanted = (
             ("indoor", "outdoor", "sunny", "overcast") if opts.require_sunny_and_overcast else ("indoor", "outdoor")
         )
-        return [float(light.get(k, 0) > 0) for k in wanted]
+        return {k: light.get(k, 0) for k in wanted}
 
     def check(self, ctx: SetContext, opts: Options) -> Iterator[Hit]:
         light = ctx.coverage.get("lighting", {})
@@ -226,7 +230,7 @@ class LightingNotVaried(SetRule):
                 if missing == "outdoor"
                 else "Add 2 indoor photos, e.g. by a window and under room light"
             )
-            yield Hit(f"no {missing} photo recognised{note}", f"add {missing} photos", advice=advice)
+            yield Hit(f"no {missing} photo recognised{note}", f"add {missing} photos", advice=((missing, advice),))
             return
         if opts.require_sunny_and_overcast:
             sunny, overcast = light.get("sunny", 0), light.get("overcast", 0)
@@ -240,5 +244,5 @@ class LightingNotVaried(SetRule):
                 yield Hit(
                     f"no {missing} outdoor photo among {outdoor} outdoor photo{'s' if outdoor != 1 else ''}{note}",
                     f"add an outdoor photo in {'sun' if missing == 'sunny' else 'diffuse light'}",
-                    advice=advice,
+                    advice=((missing, advice),),
                 )

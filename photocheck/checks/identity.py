@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ..identity import mixed_people
+from ..evidence.subject import mixed_people
 from ..model import Severity
 from .base import Hit, ImageContext, ImageRule, SetContext, SetRule, file_name, register
 
@@ -106,7 +106,7 @@ class IdentityMismatch(SetRule):
     summary = "a photo's main face is a different person than the set's subject"
     default_severity = Severity.ERROR
     requires = _IDENTITY
-    blames_photos = True
+    removes_photos = "on-error"  # a probable look-alike at warning level is for the user to compare
 
     def check(self, ctx: SetContext, opts: ImageRule.Options) -> Iterator[Hit]:
         identity = ctx.identity
@@ -122,6 +122,7 @@ class IdentityMismatch(SetRule):
                 f"{identity.options.max_distance:.2f}): a different person",
                 f"remove {file_name(facts.path)} from this set: it shows someone else",
                 (facts.path,),
+                removes=(facts.path,),
             )
 
 

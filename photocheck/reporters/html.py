@@ -1,29 +1,20 @@
 """The visual report: one self-contained HTML file to look at the whole set.
 
-Rendered by jinja2 with auto-escaping (file names and messages are untrusted text). Thumbnails are read from
-the photos (read-only), downscaled and embedded as data URIs; a Content-Security-Policy forbids every network
-request, so the file works offline and leaks nothing when opened.
+Rendered by jinja2 with auto-escaping (file names and messages are untrusted text). It only reads the
+report: thumbnails are made by the measure stage (`photocheck.measure.thumbnails`) and passed in as data
+URIs; a Content-Security-Policy forbids every network request, so the file works offline and leaks nothing.
 """
 
 from __future__ import annotations
 
-import base64
-import io
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from PIL import Image, ImageOps
 
-from ..model import ImageResult, Report, Severity
-
-THUMB_LONG_SIDE = 360  # px: 30 photos stay far below 10 MB (about 25 KB each)
-_POSES = ("frontal", "slight-left", "slight-right", "three-quarter-left", "three-quarter-right", "profile-left",
-          "profile-right")  # fmt: skip
-_EXPRESSIONS = ("neutral", "smile", "frown", "surprise", "other")
-_REQUIRED_POSES = {"frontal", "slight-left", "slight-right"}
-_REQUIRED_EXPRESSIONS = {"neutral", "smile", "frown", "surprise"}
-_LIGHTS = ("indoor", "outdoor", "sunny", "overcast", "artificial", "flash", "unknown")
+from ..model import ImageResult, Report, SetResult, Severity
+from ..vocabulary import EXPRESSIONS, LIGHTING_KEYS, POSE_BUCKETS
 
 _ENV = Environment(
     loader=FileSystemLoader(Path(__file__).resolve().parent / "templates"),
@@ -31,26 +22,11 @@ _ENV = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+_ACTION_ORDER = {"remove": 0, "replace": 1, "keep": 2}
 
 
-def thumbnail(path: str) -> str | None:
-    """A small JPEG of the photo as a data URI, or None when it cannot be read (it has IQ01 then)."""
-    try:
-        with Image.open(path) as im:
-            im.seek(0)
-            im.draft("RGB", (THUMB_LONG_SIDE * 2, THUMB_LONG_SIDE * 2))
-            small = ImageOps.exif_transpose(im).convert("RGB")
-            small.thumbnail((THUMB_LONG_SIDE, THUMB_LONG_SIDE))
-            buf = io.BytesIO()
-            small.save(buf, "JPEG", quality=78)
-    except Exception:  # noqa: BLE001 - a photo that cannot be shown is shown as a placeholder
-        return None
-    return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
-
-
-def _card(img: ImageResult) -> dict[str, Any]:
+def _card(img: ImageResult, thumbnails: Mapping[str, str]) -> dict[str, Any]:
     findings = sorted(img.findings, key=lambda f: (-f.severity.rank, f.code))
-    worst = findings[0].severity.value if findings else "clean"
     boxes = []
     if img.width and img.height:
         for face in img.faces:
@@ -65,8 +41,9 @@ def _card(img: ImageResult) -> dict[str, Any]:
         "path": img.path,
         "name": Path(img.path).name or img.path,
         "score": img.score,
-        "worst": worst,
-        "thumb": thumbnail(img.path),
+        "action": img.action,
+        "reasons": img.reasons,
+        "thumb": thumbnails.get(img.path),
         "boxes": boxes,
         "pose": subject.pose if subject else None,
         "expression": subject.expression if subject else None,
@@ -78,26 +55,36 @@ def _card(img: ImageResult) -> dict[str, Any]:
     }
 
 
-def render_html(report: Report, **_: Any) -> str:
+def _is_missing_pose(pose: str, missing: list[str]) -> bool:
+    return pose in missing or (pose.startswith("profile-") and "profile" in missing)
+
+
+def _coverage_view(s: SetResult) -> dict[str, Any]:
+    cov = s.coverage
+    missing = list(cov.get("missing", []))
+    spare = cov.get("replace_only", {})
+    grid = cov.get("pose_expression", {})
+    return {
+        "columns": [(e, e in missing, spare.get("expression", {}).get(e, 0)) for e in EXPRESSIONS],
+        "grid": [
+            (p, [(e, grid.get(p, {}).get(e, 0)) for e in EXPRESSIONS], cov.get("pose", {}).get(p, 0),
+             _is_missing_pose(p, missing), spare.get("pose", {}).get(p, 0))
+            for p in POSE_BUCKETS
+        ],
+        "lights": [(k, cov.get("lighting", {}).get(k, 0), k in missing) for k in LIGHTING_KEYS],
+    }  # fmt: skip
+
+
+def render_html(report: Report, *, thumbnails: Mapping[str, str] | None = None, **_: Any) -> str:
+    thumbs = thumbnails or {}
     sets = []
     for s in report.sets:
-        grid = s.coverage.get("pose_expression", {})
         sets.append({
             "result": s,
-            "cards": sorted((_card(i) for i in s.images),
-                            key=lambda c: ({"error": 0, "warning": 1, "info": 2, "clean": 3}[c["worst"]], c["name"])),
-            "grid": [(p, [(e, grid.get(p, {}).get(e, 0)) for e in _EXPRESSIONS], s.coverage["pose"].get(p, 0))
-                     for p in _POSES],
-            "lights": [(k, s.coverage["lighting"].get(k, 0)) for k in _LIGHTS],
+            "cards": sorted((_card(i, thumbs) for i in s.images), key=lambda c: (_ACTION_ORDER[c["action"]], c["name"])),
             "set_findings": sorted(s.findings, key=lambda f: (-f.severity.rank, f.code)),
             "usable": len(s.usable_images),
+            **(_coverage_view(s) if s.coverage else {"columns": [], "grid": [], "lights": []}),
         })  # fmt: skip
     template = _ENV.get_template("report.html.j2")
-    return template.render(
-        report=report,
-        sets=sets,
-        expressions=_EXPRESSIONS,
-        required_poses=_REQUIRED_POSES,
-        required_expressions=_REQUIRED_EXPRESSIONS,
-        Severity=Severity,
-    )
+    return template.render(report=report, sets=sets, Severity=Severity)

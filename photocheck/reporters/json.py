@@ -44,6 +44,9 @@ def _image(img: ImageResult) -> dict[str, Any]:
         "identity": img.identity,
         "faces": [_face(f) for f in img.faces],
         "lighting": dict(img.lighting),
+        "action": img.action,
+        "usable": img.usable,
+        "reasons": list(img.reasons),
         "findings": [_finding(f, False) for f in img.findings],
     }
 
@@ -55,6 +58,7 @@ def _set(s: SetResult) -> dict[str, Any]:
         "verdict": s.verdict,
         "coverage": s.coverage,
         "coverage_share": _r(s.coverage_share, 3),
+        "usable": len(s.usable_images),
         "advice": list(s.advice),
         "findings": [_finding(f, True) for f in s.findings],
         "images": [_image(i) for i in s.images],

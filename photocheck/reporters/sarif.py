@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 from .._version import __version__
 from ..checks import REGISTRY
-from ..config import rules_dir
+from ..checks.base import rule_doc
 from ..model import Report, Severity
 from .common import located_findings
 
@@ -34,8 +34,7 @@ def _uri(path: str) -> str:
 
 def _rule(code: str) -> dict[str, Any]:
     rule = REGISTRY[code]
-    doc_path = rules_dir() / "docs" / f"{code}-{rule.name}.md"
-    doc = doc_path.read_text(encoding="utf-8") if doc_path.is_file() else rule.summary
+    doc = rule_doc(code)
     return {
         "id": code,
         "name": "".join(part.capitalize() for part in rule.name.split("-")),

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from ..model import Report, SetResult, Severity
+from ..vocabulary import EXPRESSIONS, LIGHTING_KEYS, POSE_BUCKETS
 
 _STYLE = {"ready": "bold green", "needs-work": "bold yellow", "not-ready": "bold red"}
 _SEV = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
@@ -43,15 +44,16 @@ def render_text(report: Report, *, color: bool = False, width: int = 100, **_: A
         if identity_line:
             con.print(f"  Identity  {identity_line}")
         for img in s.images:
-            if not img.findings:
+            if not img.findings and img.action == "keep":
                 continue
-            con.print(f"  [bold]{escape(img.path)}[/]  {img.score:.0f}/100")
+            action = "" if img.action == "keep" else f"  [{_ACTION_STYLE[img.action]}]{img.action}[/] ({', '.join(img.reasons)})"
+            con.print(f"  [bold]{escape(img.path)}[/]  {img.score:.0f}/100{action}")
             for f in img.findings:
                 fix = f" — {escape(f.fix)}" if f.fix else ""
                 con.print(
                     f"    [{_SEV[f.severity]}]{f.severity.value:7}[/] {f.code} {f.name}: {escape(f.message)}{fix}"
                 )
-        clean = [i for i in s.images if not i.findings]
+        clean = [i for i in s.images if not i.findings and i.action == "keep"]
         if clean:
             con.print(f"  [green]{len(clean)} photo(s) with no findings[/]")
     return buf.getvalue()
@@ -74,29 +76,28 @@ def _identity_summary(s: SetResult) -> str:
     return "; ".join(parts)
 
 
-_EXPRESSIONS = ("neutral", "smile", "frown", "surprise", "other")
-_POSES = (
-    "frontal", "slight-left", "slight-right", "three-quarter-left", "three-quarter-right",
-    "profile-left", "profile-right",
-)  # fmt: skip
-_LIGHTS = ("indoor", "outdoor", "sunny", "overcast", "artificial", "flash", "unknown")
+_ACTION_STYLE = {"remove": "bold red", "replace": "bold yellow"}
 
 
 def coverage_grid(coverage: dict[str, Any]) -> list[str]:
-    """Pose x expression counts of the usable distinct photos, and the light; empty cells as a dim dot,
-    missing expressions and angles in yellow (rich markup)."""
+    """Pose x expression counts of the photos to keep, and the light (rich markup): empty cells as a dim dot,
+    what the judge found missing in yellow, "+n" where only photos to replace show it."""
     grid = coverage.get("pose_expression", {})
-    expr_total, pose_total = coverage.get("expression", {}), coverage.get("pose", {})
-    head = "".join(f"{e:>9}" if expr_total.get(e) or e == "other" else f"[yellow]{e:>9}[/]" for e in _EXPRESSIONS)
+    pose_total = coverage.get("pose", {})
+    missing = set(coverage.get("missing", []))
+    spare = coverage.get("replace_only", {})
+    head = "".join(f"[yellow]{e:>9}[/]" if e in missing else f"{e:>9}" for e in EXPRESSIONS)
     lines = [f"  [bold]Coverage[/]{'':<13}{head}    total"]
-    for pose in _POSES:
+    for pose in POSE_BUCKETS:
         row = grid.get(pose, {})
-        cells = "".join(f"{row.get(e, 0):>9}" if row.get(e) else f"[dim]{'·':>9}[/]" for e in _EXPRESSIONS)
+        cells = "".join(f"{row.get(e, 0):>9}" if row.get(e) else f"[dim]{'·':>9}[/]" for e in EXPRESSIONS)
         n = pose_total.get(pose, 0)
-        label = f"{pose:<19}" if n or pose.startswith("three-quarter") else f"[yellow]{pose:<19}[/]"
-        lines.append(f"    {label}{cells}{n:>9}")
+        gap = pose in missing or (pose.startswith("profile-") and "profile" in missing)
+        label = f"[yellow]{pose:<19}[/]" if gap else f"{pose:<19}"
+        extra = spare.get("pose", {}).get(pose, 0)
+        more = f"  [yellow]+{extra} to replace[/]" if extra else ""
+        lines.append(f"    {label}{cells}{n:>9}{more}")
     light = coverage.get("lighting", {})
-    parts = [f"{k} {light.get(k, 0)}" if light.get(k) or k in ("unknown", "artificial", "flash")
-             else f"[yellow]{k} 0[/]" for k in _LIGHTS]  # fmt: skip
+    parts = [f"[yellow]{k} {light.get(k, 0)}[/]" if k in missing else f"{k} {light.get(k, 0)}" for k in LIGHTING_KEYS]
     lines.append(f"    {'light':<19}" + " · ".join(parts))
     return lines

@@ -21,10 +21,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ..errors import ModelError
+from ...errors import ModelError
+from ..options import DetectorOptions
 from .frames import Frame
 
-BUNDLED_MODEL = Path(__file__).resolve().parent.parent / "models" / "face_landmarker.task"
+BUNDLED_MODEL = Path(__file__).resolve().parents[2] / "models" / "face_landmarker.task"
 BUNDLED_MODEL_SHA256 = "64184e229b263107bc2b804c6625db1341ff2bb731874b0bcc2fe6544e0bc9ff"
 MODEL_ENV = "PHOTOCHECK_FACE_MODEL"
 
@@ -46,17 +47,6 @@ class RawFace:
     pitch: float | None
     roll: float | None
     profile_side: str | None = None  # "left"/"right" for cascade-only profile faces
-
-
-@dataclass(frozen=True)
-class DetectorOptions:
-    max_faces: int = 8
-    min_detection_confidence: float = 0.5
-    tile_when_largest_face_below: float = 0.2  # share of the shorter image side
-    tile_overlap: float = 0.2
-    profile_min_size: float = 0.08  # share of the shorter image side
-    profile_min_neighbors: int = 4
-    profile_scale_step: float = 1.05
 
 
 def resolve_model_path(explicit: str | os.PathLike[str] | None = None) -> Path:

@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 
 from ..imageio import LoadedImage
-from ..model import LightingFacts
+from ...model import LightingFacts
 
 
 def light_value(exif: dict[str, float]) -> float | None:

@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from .model import ImageFacts
+from ..model import ImageFacts
 
 FORMAT = "photocheck-facts/1"
 CACHE_ENV = "PHOTOCHECK_CACHE_DIR"

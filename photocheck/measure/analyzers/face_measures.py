@@ -10,7 +10,7 @@ import dataclasses
 import cv2
 import numpy as np
 
-from ..model import FaceFacts
+from ...model import FaceFacts
 from .faces import RawFace
 from .frames import Frame, region_at
 

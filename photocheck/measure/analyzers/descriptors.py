@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import ModelError
+from ...errors import ModelError
 from .faces import RawFace
 from .frames import Frame, region_at
 

@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 
 from ..imageio import LoadedImage
-from ..model import BasicFacts
+from ...model import BasicFacts
 
 # IJG (libjpeg) standard luminance quantisation table, natural order, the reference for quality estimates
 _IJG_LUMA = np.array(

@@ -9,7 +9,7 @@ import statistics
 from dataclasses import dataclass
 from typing import Any
 
-from .model import FaceFacts, LightingFacts
+from ..model import FaceFacts, LightingFacts
 
 
 @dataclass(frozen=True)

@@ -7,12 +7,12 @@ import dataclasses
 import cv2
 
 from ..imageio import LoadedImage
-from ..model import ImageFacts
+from ...model import ImageFacts
 from .face_measures import measure_face
 from .faces import DETECT_LONG_SIDE, FaceDetector
 from .frames import make_frame, region_at
 from .hashing import face_hashes, image_hashes
-from .identity import FaceEmbedder
+from .descriptors import FaceEmbedder
 from .lighting import analyze_lighting
 from .quality import analyze_basic
 

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .analyzers.faces import DetectorOptions
 from .checks import REGISTRY, Rule
-from .classify import ClassifyOptions, ExpressionOptions, LightingOptions, PoseOptions
+from .evidence.duplicates import DuplicateOptions
+from .evidence.labels import ClassifyOptions, ExpressionOptions, LightingOptions, PoseOptions
 from .errors import ConfigError
-from .identity import IdentityOptions
-from .imageio import LoadLimits
+from .evidence.subject import IdentityOptions
+from .measure.options import DetectorOptions, LoadLimits
 from .model import Severity
 
 
@@ -62,6 +62,7 @@ class Pack:
     detector: DetectorOptions
     limits: LoadLimits
     identity: IdentityOptions = IdentityOptions()
+    duplicates: DuplicateOptions = DuplicateOptions()  # what counts as the same shot (DS02, and every count)
 
     def select(self, select: list[str] | None = None, ignore: list[str] | None = None) -> Pack:
         """Keep the rules matching any `select` prefix (code or name) and none of the `ignore` prefixes."""
@@ -190,7 +191,8 @@ def load_pack(
 
 
 _TOP_KEYS = (
-    "name", "description", "select", "ignore", "scoring", "classify", "identity", "detector", "limits", "rules",
+    "name", "description", "select", "ignore", "scoring", "classify", "identity", "duplicates", "detector", "limits",
+    "rules",
 )  # fmt: skip
 
 
@@ -238,6 +240,7 @@ def pack_from_dict(data: dict[str, Any], where: str = "<pack>", name: str = "cus
         detector=_build(DetectorOptions, _table(data, "detector", where), f"{where} [detector]"),
         limits=_build(LoadLimits, _table(data, "limits", where), f"{where} [limits]"),
         identity=_build(IdentityOptions, _table(data, "identity", where), f"{where} [identity]"),
+        duplicates=_build(DuplicateOptions, _table(data, "duplicates", where), f"{where} [duplicates]"),
     )
     select = string_list(data["select"], where, "select") if "select" in data else None
     ignore = string_list(data["ignore"], where, "ignore") if "ignore" in data else None
@@ -258,4 +261,10 @@ def _rule_setting(rule: type[Rule], table: dict[str, Any], where: str) -> RuleSe
             severity = Severity(raw)
         except ValueError:
             raise ConfigError(f"{where}: severity {raw!r} is not one of error, warning, info") from None
+    moved = [k for k in table if rule.code == "DS02" and k.replace("-", "_") in _DUPLICATE_FIELDS]
+    if moved:
+        raise ConfigError(f"{where}: {moved[0]!r} is a [duplicates] option now (it shapes every count, not only DS02)")
     return RuleSetting(severity, _build(rule.Options, table, where))
+
+
+_DUPLICATE_FIELDS = {f.name for f in dataclasses.fields(DuplicateOptions)}

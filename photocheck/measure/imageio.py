@@ -19,7 +19,8 @@ import cv2
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from .errors import ImageLoadError
+from ..errors import ImageLoadError
+from .options import _EXTENSION_FORMATS, IMAGE_EXTENSIONS, LoadLimits, is_image_name  # noqa: F401 (re-exported)
 
 try:  # HEIC/HEIF from phones
     import pillow_heif
@@ -28,25 +29,6 @@ try:  # HEIC/HEIF from phones
     HEIF_AVAILABLE = True
 except Exception:  # pragma: no cover - pillow-heif is a declared dependency
     HEIF_AVAILABLE = False
-
-IMAGE_EXTENSIONS = frozenset(
-    {".jpg", ".jpeg", ".jpe", ".png", ".webp", ".heic", ".heif", ".tif", ".tiff", ".bmp", ".gif"}
-)
-# which decoded formats each extension is allowed to hold without a "wrong extension" note
-_EXTENSION_FORMATS = {
-    ".jpg": {"JPEG", "MPO"},
-    ".jpeg": {"JPEG", "MPO"},
-    ".jpe": {"JPEG", "MPO"},
-    ".png": {"PNG"},
-    ".webp": {"WEBP"},
-    ".heic": {"HEIF"},
-    ".heif": {"HEIF"},
-    ".tif": {"TIFF"},
-    ".tiff": {"TIFF"},
-    ".bmp": {"BMP", "DIB"},
-    ".gif": {"GIF"},
-}
-
 
 def _orient(a: np.ndarray, orientation: int) -> np.ndarray:
     """Pixels as the viewer shows them for an EXIF orientation (numpy views, one copy at the end)."""
@@ -65,21 +47,6 @@ def _orient(a: np.ndarray, orientation: int) -> np.ndarray:
     elif orientation == 8:
         a = np.rot90(a, 1)
     return np.ascontiguousarray(a)
-
-
-@dataclass(frozen=True)
-class LoadLimits:
-    """Safety limits for untrusted input. Pillow's own bomb guard (about 179 MP) stays in force above these."""
-
-    max_pixels: int = 150_000_000
-    max_file_bytes: int = 200 * 1024 * 1024
-    # decode JPEGs at half scale when the half still has a long side of at least this many pixels, so that
-    # noise and sharpness are never measured below half resolution
-    draft_min_long_side: int = 1800
-    # a set with more photos than this is refused before any is read (a folder of a whole photo library)
-    max_photos_per_set: int = 2000
-    # one photo whose analysis takes longer than this is reported (IQ01) and the run goes on
-    max_seconds_per_photo: float = 120.0
 
 
 @dataclass
@@ -101,10 +68,6 @@ class LoadedImage:
     quant_tables: dict[int, list[int]] | None = None
     exif: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
-
-
-def is_image_name(path: str | os.PathLike[str]) -> bool:
-    return Path(path).suffix.lower() in IMAGE_EXTENSIONS
 
 
 def read_file(path: str | os.PathLike[str], limits: LoadLimits = LoadLimits()) -> bytes:

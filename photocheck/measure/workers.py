@@ -15,48 +15,43 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING, Any
 
 from .analyzers import failed_facts
-from .errors import ModelError
-from .model import ImageFacts
+from ..errors import ModelError
+from ..model import ImageFacts
 
 if TYPE_CHECKING:
-    from .engine import Checker
+    from .measurer import Measurer
 
 # below this many photos to measure, spawning workers (~1.5 s each to load the models) costs more than it saves
 MIN_PHOTOS_FOR_WORKERS = 12
 
-_worker: Any = None  # the Checker of this worker process
+_worker: Any = None  # the Measurer of this worker process
 
 
-def _start_worker(pack: Any, face_model: str | None, faces: bool, identity: bool) -> None:
+def _start_worker(detector: Any, limits: Any, face_model: str | None, faces: bool, identity: bool) -> None:
     global _worker
-    from .analyzers import FaceDetector, FaceEmbedder
-    from .engine import Checker
+    from .measurer import Measurer
 
-    checker = Checker(pack, face_model=face_model, select=None, ignore=None)
-    # the same analyzers as the parent, whatever its rule selection made it load
-    if faces and checker._detector is None:
-        checker._detector = FaceDetector(face_model, pack.detector)
-    if identity and checker._embedder is None:
-        checker._embedder = FaceEmbedder()
-    if not identity:
-        checker._embedder = None
-    _worker = checker
+    # the same analyzers as the parent; no cache (the parent stores what the workers measure)
+    _worker = Measurer(detector=detector, limits=limits, faces=faces, identity=identity, face_model=face_model)
 
 
 def _measure(path: str) -> ImageFacts:
     return _worker.facts(path)
 
 
-def parallel_facts(checker: Checker, paths: Sequence[str], indices: Sequence[int]) -> Iterator[tuple[int, ImageFacts]]:
+def parallel_facts(measurer: Measurer, paths: Sequence[str], indices: Sequence[int]) -> Iterator[tuple[int, ImageFacts]]:
     """(index, facts) for each path, in completion order; falls back to the calling process for few photos.
-    Facts measured by the workers are stored in the checker's cache here (workers keep no cache)."""
+    Facts measured by the workers are stored in the measurer's cache here (workers keep no cache)."""
     if len(paths) < MIN_PHOTOS_FOR_WORKERS:
         for i, path in zip(indices, paths):
-            yield i, checker.facts(path)
+            yield i, measurer.facts(path)
         return
-    workers = min(checker.jobs, len(paths), os.cpu_count() or 1)
+    workers = min(measurer.jobs, len(paths), os.cpu_count() or 1)
     context = multiprocessing.get_context("spawn")
-    init = (checker.pack, checker.face_model, checker._detector is not None, checker._embedder is not None)
+    init = (
+        measurer.detector_options, measurer.limits, measurer.face_model,
+        measurer.measures_faces, measurer.measures_identity,
+    )  # fmt: skip
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker, initargs=init)
     try:
         futures = {pool.submit(_measure, path): (i, path) for i, path in zip(indices, paths)}
@@ -71,8 +66,8 @@ def parallel_facts(checker: Checker, paths: Sequence[str], indices: Sequence[int
             except Exception as e:  # noqa: BLE001 - one photo's failure never ends the run
                 yield i, failed_facts(path, "", f"analysis failed ({type(e).__name__}: {e})")
             else:
-                if checker.cache is not None:
-                    checker.cache.put(facts)
+                if measurer.cache is not None:
+                    measurer.cache.put(facts)
                 yield i, facts
     finally:
         pool.shutdown(wait=True, cancel_futures=True)

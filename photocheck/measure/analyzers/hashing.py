@@ -20,11 +20,6 @@ def _hex(gray: np.ndarray) -> str:
     return bytes(_HASHER.compute(np.ascontiguousarray(gray)).ravel()).hex()
 
 
-def hamming(a: str, b: str) -> int:
-    """Differing bits between two hex hashes (0..64)."""
-    return (int(a, 16) ^ int(b, 16)).bit_count()
-
-
 def trim_borders(gray: np.ndarray) -> np.ndarray:
     """The picture without uniform bars (letterbox / pillarbox), at most a quarter from each side."""
     h, w = gray.shape

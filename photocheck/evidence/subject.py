@@ -18,8 +18,8 @@ from typing import Any, Literal
 
 import numpy as np
 
-from .errors import ConfigError
-from .model import FaceFacts, ImageFacts
+from ..errors import ConfigError
+from ..model import FaceFacts, ImageFacts
 
 # match: the subject's face is in the photo; mismatch: its best candidate is someone else; unverified:
 # faces whose identity cannot be read (profile, tiny, blurred); alone: no identity to compare with.

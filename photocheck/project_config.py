@@ -15,14 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from .checks import REGISTRY
-from .config import Pack, _hint, load_pack, read_toml, string_list
+from .packs import Pack, _hint, load_pack, read_toml, string_list
 from .errors import ConfigError
 
 CONFIG_NAME = "photocheck.toml"
 FAIL_LEVELS = ("error", "warning", "info", "never")
 # keys of the configuration itself; the pack's own tables may be given too and override the pack's values
 _SETTING_KEYS = ("pack", "extends", "select", "ignore", "per-file-ignores", "fail-on", "fail-under")
-_PACK_TABLES = ("rules", "classify", "scoring", "identity", "detector", "limits")
+_PACK_TABLES = ("rules", "classify", "scoring", "identity", "duplicates", "detector", "limits")
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .analyzers.hashing import hamming
-from .identity import distance, prominent_face
-from .model import FaceFacts, ImageFacts
+from .subject import distance, prominent_face
+from ..model import FaceFacts, ImageFacts
+
+
+def hamming(a: str, b: str) -> int:
+    """Differing bits between two hex hashes (0..64)."""
+    return (int(a, 16) ^ int(b, 16)).bit_count()
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,182 @@
+"""The library's front door: `check(paths) -> Report` and the `Checker` façade over the four stages.
+
+    measure (photocheck.measure)  ->  set evidence (photocheck.evidence)  ->  judge (photocheck.judge)
+    ->  Report, which the presenters in photocheck.reporters only read.
+
+`Checker` holds what is expensive to set up (the pack, the models, the cache) and passes each set through
+the stages; it never prints and never exits.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Callable, Sequence
+
+from .checks import REGISTRY
+from .discovery import PhotoSet, discover
+from .errors import ConfigError
+from .evidence import SetEvidence, build_evidence
+from .evidence.subject import IdentityMatch, Reference, SetIdentity, match_reference, reference_from_facts, resolve
+from .judge import judge_report, judge_set, scoring
+from .measure.cache import FactsCache
+from .measure.measurer import Measurer, PhotoSource, ProgressCallback
+from .model import ImageFacts, ImageResult, Report, SetResult
+from .packs import Pack, load_pack
+
+__all__ = ["Checker", "PhotoSource", "ProgressCallback", "check"]
+
+
+class Checker:
+    """Loads the rule pack and (when a selected rule needs them) the face models once; checks many photos.
+
+    `reference` fixes the subject to a known identity (earlier photos of the user, or a saved reference
+    file) instead of finding it in the set: the upload-pipeline case. Use as a context manager, or call
+    `close()`, to release the models. Not thread-safe: one per thread.
+    """
+
+    def __init__(
+        self,
+        pack: str | Pack = "default",
+        *,
+        face_model: str | os.PathLike[str] | None = None,
+        select: list[str] | None = None,
+        ignore: list[str] | None = None,
+        reference: Reference | Sequence[PhotoSource] | str | os.PathLike[str] | None = None,
+        cache: FactsCache | str | os.PathLike[str] | bool | None = None,
+        jobs: int = 1,
+        per_file_ignores: Callable[[str], set[str]] | None = None,
+    ) -> None:
+        base = pack if isinstance(pack, Pack) else load_pack(pack)
+        self.pack = base.select(select, ignore) if (select or ignore) else base
+        self.per_file_ignores = per_file_ignores
+        needs = set().union(*(REGISTRY[c].requires for c in self.pack.rules)) if self.pack.rules else set()
+        identity = "identity" in needs or reference is not None
+        self.measurer = Measurer(
+            detector=self.pack.detector,
+            limits=self.pack.limits,
+            faces="faces" in needs or identity,
+            identity=identity,
+            face_model=face_model,
+            cache=cache,
+            jobs=jobs,
+        )
+        self.reference: Reference | None = None
+        if reference is not None:
+            self.reference = reference if isinstance(reference, Reference) else self.build_reference(reference)
+
+    @property
+    def jobs(self) -> int:
+        return self.measurer.jobs
+
+    @property
+    def cache(self) -> FactsCache | None:
+        return self.measurer.cache
+
+    def close(self) -> None:
+        self.measurer.close()
+
+    def __enter__(self) -> Checker:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------------------------- measure
+    def facts(self, source: PhotoSource, name: str | None = None) -> ImageFacts:
+        """Measure one photo. Undecodable input gives facts with `error` set (IQ01), never an exception."""
+        return self.measurer.facts(source, name)
+
+    def facts_many(self, paths: Sequence[str], progress: ProgressCallback | None = None) -> list[ImageFacts]:
+        return self.measurer.facts_many(paths, progress)
+
+    def measure_sets(
+        self, paths: Sequence[str | os.PathLike[str]], progress: ProgressCallback | None = None
+    ) -> list[tuple[PhotoSet, list[ImageFacts]]]:
+        """Each set found under `paths` with its photos' facts (one measuring pass over all of them)."""
+        sets = discover([str(p) for p in paths])
+        most = self.pack.limits.max_photos_per_set
+        for s in sets:
+            if len(s.files) > most:
+                raise ConfigError(
+                    f"{s.path}: {len(s.files)} photos is over the limit of {most} per set "
+                    "([limits] max-photos-per-set): point photocheck at one profile's folder"
+                )
+        files = [f for s in sets for f in s.files]
+        measured = dict(zip(files, self.facts_many(files, progress)))
+        return [(s, [measured[f] for f in s.files]) for s in sets]
+
+    # ------------------------------------------------------------------------------------ identity
+    def build_reference(self, sources: Sequence[PhotoSource] | str | os.PathLike[str]) -> Reference:
+        """A reference identity from earlier photos (files, folders, bytes, images) or a saved reference file.
+
+        Raises ConfigError when they show no face that can be read, or more than one person.
+        """
+        if isinstance(sources, (str, os.PathLike)):
+            sources = [sources]
+        if len(sources) == 1 and isinstance(sources[0], (str, os.PathLike)) and str(sources[0]).endswith(".json"):
+            return Reference.load(sources[0])
+        self.measurer.ensure_identity()
+        items: list[tuple[PhotoSource, str | None]] = []
+        for src in sources:
+            if isinstance(src, (str, os.PathLike)):
+                items.extend((f, None) for s in discover([str(src)]) for f in s.files)
+            else:
+                items.append((src, f"<reference {len(items) + 1}>"))
+        return reference_from_facts([self.facts(src, name) for src, name in items], self.pack.identity)
+
+    def match(self, source: PhotoSource, reference: Reference | None = None, name: str | None = None) -> IdentityMatch:
+        """Is the person in this photo the reference identity? Which face, and how far from it."""
+        ref = reference or self.reference
+        if ref is None:
+            raise ValueError("match() needs a reference: pass one, or create the Checker with reference=...")
+        self.measurer.ensure_identity()
+        return match_reference(self.facts(source, name), ref, self.pack.identity)
+
+    def resolve_identity(self, facts: Sequence[ImageFacts]) -> SetIdentity:
+        return resolve(facts, self.pack.identity, self.reference)
+
+    # ------------------------------------------------------------------------------ evidence, judge
+    def evidence(self, facts: Sequence[ImageFacts]) -> SetEvidence:
+        """The set's evidence, computed once from the facts and the pack's options."""
+        p = self.pack
+        return build_evidence(
+            facts, identity=p.identity, classify=p.classify, duplicates=p.duplicates, reference=self.reference
+        )
+
+    def judge_set(self, photo_set: PhotoSet, facts: Sequence[ImageFacts]) -> SetResult:
+        return judge_set(photo_set.path, self.evidence(facts), self.pack, self.per_file_ignores)
+
+    def report(self, sets: Sequence[SetResult]) -> Report:
+        return judge_report(sets, self.pack)
+
+    def check(self, paths: Sequence[str | os.PathLike[str]], progress: ProgressCallback | None = None) -> Report:
+        return self.report([self.judge_set(s, facts) for s, facts in self.measure_sets(paths, progress)])
+
+    def check_image(self, source: PhotoSource, name: str | None = None) -> ImageResult:
+        """Check one photo on its own (the upload-pipeline case): image rules, plus ID01 against the
+        Checker's reference when it has one. Set findings about this photo are folded into its findings."""
+        facts = self.facts(source, name)
+        result = judge_set("", self.evidence([facts]), self.pack, self.per_file_ignores)
+        image = result.images[0]
+        extra = [f for f in result.findings if image.path in f.paths]
+        if not extra:
+            return image
+        findings = tuple(sorted(image.findings + tuple(extra), key=lambda f: (f.code, f.message)))
+        score = 0.0 if image.action == "remove" else scoring.photo_score(findings, self.pack.scoring)
+        return dataclasses.replace(image, findings=findings, score=score)
+
+
+def check(
+    paths: Sequence[str | os.PathLike[str]],
+    *,
+    pack: str | Pack = "default",
+    face_model: str | os.PathLike[str] | None = None,
+    select: list[str] | None = None,
+    ignore: list[str] | None = None,
+    reference: Reference | Sequence[PhotoSource] | str | os.PathLike[str] | None = None,
+    progress: ProgressCallback | None = None,
+) -> Report:
+    """Check photo folders/files and return the report. Raises only ConfigError / ModelError (bad setup)."""
+    with Checker(pack, face_model=face_model, select=select, ignore=ignore, reference=reference) as checker:
+        return checker.check(paths, progress=progress)

@@ -1,0 +1,41 @@
+"""Coverage counts: how many photos show each pose bucket, expression and kind of light (SPEC §2).
+
+A pure tally over photo evidence; the judge calls it on the photos it keeps (and, separately, on the
+photos to replace), so that a photo that must be replaced or removed never fills a gap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from ..vocabulary import EXPRESSIONS, LIGHTING_KEYS, POSE_BUCKETS, SETTINGS
+from . import PhotoEvidence
+
+
+def tally(photos: Iterable[PhotoEvidence]) -> dict[str, Any]:
+    """{"pose": {bucket: n}, "expression": {name: n}, "lighting": {key: n}, "pose_expression": {bucket: {name: n}}}.
+
+    Lighting: `unknown` counts photos whose setting and light are both unknown; they count toward nothing else.
+    """
+    pose = dict.fromkeys(POSE_BUCKETS, 0)
+    expr = dict.fromkeys(EXPRESSIONS, 0)
+    light = dict.fromkeys(LIGHTING_KEYS, 0)
+    grid = {p: dict.fromkeys(EXPRESSIONS, 0) for p in POSE_BUCKETS}
+    for photo in photos:
+        subject = photo.subject_labels
+        if subject is not None:
+            if subject.pose:
+                pose[subject.pose] += 1
+            if subject.expression:
+                expr[subject.expression] += 1
+            if subject.pose and subject.expression:
+                grid[subject.pose][subject.expression] += 1
+        setting, kind = photo.lighting.get("setting", "unknown"), photo.lighting.get("light", "unknown")
+        if setting in SETTINGS:
+            light[setting] += 1
+        if kind != "unknown":
+            light[kind] += 1
+        if setting == "unknown" and kind == "unknown":
+            light["unknown"] += 1
+    return {"pose": pose, "expression": expr, "lighting": light, "pose_expression": grid}

@@ -1,0 +1,195 @@
+"""The measure stage: photos in, `ImageFacts` out. Owns the models, the facts cache and the worker processes.
+
+Knows nothing of rules: what it measures is decided by which analyzers the caller asks for (`faces`,
+`identity`), and by the pack's detector settings and load limits.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import os
+from collections.abc import Callable, Sequence
+
+import numpy as np
+from PIL import Image
+
+from ..errors import ImageLoadError, ModelError
+from ..model import ImageFacts
+from .analyzers import ANALYZER_VERSION, FaceDetector, FaceEmbedder, analyze, failed_facts
+from .cache import FactsCache, default_cache_dir
+from .imageio import LoadedImage, decode_bytes, from_array, from_pil, load_path, read_file
+from .options import DetectorOptions, LoadLimits
+from .timeouts import PhotoTimeout, time_limit
+from .workers import parallel_facts
+
+PhotoSource = str | os.PathLike[str] | bytes | Image.Image | np.ndarray
+ProgressCallback = Callable[[int, int, str], None]
+
+
+class Measurer:
+    """Measures photos with the analyzers asked for; models are loaded once (ModelError here, before any photo)."""
+
+    def __init__(
+        self,
+        *,
+        detector: DetectorOptions,
+        limits: LoadLimits,
+        faces: bool,
+        identity: bool,
+        face_model: str | os.PathLike[str] | None = None,
+        cache: FactsCache | str | os.PathLike[str] | bool | None = None,
+        jobs: int = 1,
+    ) -> None:
+        self.detector_options = detector
+        self.limits = limits
+        self.face_model = face_model
+        self.jobs = max(1, jobs)
+        self._detector: FaceDetector | None = None
+        self._embedder: FaceEmbedder | None = None
+        if faces or identity:
+            self._detector = FaceDetector(face_model, detector)
+        if identity:
+            self._embedder = FaceEmbedder()
+        self.cache: FactsCache | None = None
+        if cache is not None and cache is not False:
+            directory = default_cache_dir() if cache is True else cache
+            self.cache = directory if isinstance(directory, FactsCache) else FactsCache(directory, self._cache_salt())
+
+    @property
+    def measures_faces(self) -> bool:
+        return self._detector is not None
+
+    @property
+    def measures_identity(self) -> bool:
+        return self._embedder is not None
+
+    def ensure_identity(self) -> None:
+        """Add the descriptor (and the face detector it needs) after start-up, e.g. to build a reference."""
+        if self._embedder is not None:
+            return
+        self._embedder = FaceEmbedder()
+        if self._detector is None:
+            self._detector = FaceDetector(self.face_model, self.detector_options)
+        if self.cache is not None:  # cached facts without descriptors no longer match
+            self.cache = FactsCache(self.cache.directory, self._cache_salt())
+
+    def _cache_salt(self) -> dict[str, object]:
+        """Everything that changes a measurement (not a rule threshold): cached facts must match all of it."""
+        return {
+            "analyzer": ANALYZER_VERSION,
+            "model": self._detector.model_sha256 if self._detector is not None else None,
+            "identity": self._embedder is not None,
+            "detector": dataclasses.asdict(self.detector_options),
+            # only the limits that change what is measured (not how long a run may take)
+            "limits": {k: getattr(self.limits, k) for k in ("max_pixels", "max_file_bytes", "draft_min_long_side")},
+        }
+
+    def close(self) -> None:
+        if self._detector is not None:
+            self._detector.close()
+            self._detector = None
+
+    # ------------------------------------------------------------------------------------- one photo
+    def facts(self, source: PhotoSource, name: str | None = None) -> ImageFacts:
+        """Measure one photo. Undecodable input gives facts with `error` set (IQ01), never an exception."""
+        label = name or (str(source) if isinstance(source, (str, os.PathLike)) else "<upload>")
+        if self.cache is not None and isinstance(source, (str, os.PathLike, bytes, bytearray, memoryview)):
+            return self._cached_facts(source, label)
+        try:
+            img = self._load(source, label)
+        except ImageLoadError as e:
+            return failed_facts(label, "", e.reason)
+        return self._analyze(img)
+
+    def _cached_facts(self, source: str | os.PathLike[str] | bytes | bytearray | memoryview, label: str) -> ImageFacts:
+        try:
+            data, digest, hit = self.read_and_look_up(source, label)
+        except ImageLoadError as e:
+            return failed_facts(label, "", e.reason)
+        return hit if hit is not None else self._measure_bytes(data, digest, label)
+
+    def read_and_look_up(
+        self, source: str | os.PathLike[str] | bytes | bytearray | memoryview, label: str
+    ) -> tuple[bytes, str, ImageFacts | None]:
+        """The photo's bytes (read once), their hash, and the cached facts for them if any."""
+        assert self.cache is not None
+        data = read_file(source, self.limits) if isinstance(source, (str, os.PathLike)) else bytes(source)
+        digest = hashlib.sha256(data).hexdigest()
+        return data, digest, self.cache.get(digest, label)
+
+    def _measure_bytes(self, data: bytes, digest: str, label: str) -> ImageFacts:
+        """Decode and analyse bytes already read and hashed; store the facts in the cache."""
+        try:
+            img = decode_bytes(data, label, self.limits, digest=digest)
+        except ImageLoadError as e:
+            return failed_facts(label, "", e.reason)
+        facts = self._analyze(img)
+        if self.cache is not None:
+            self.cache.put(facts)
+        return facts
+
+    def _analyze(self, img: LoadedImage) -> ImageFacts:
+        label = img.name
+        limit = self.limits.max_seconds_per_photo
+        try:
+            with time_limit(limit):
+                return analyze(img, self._detector, self._embedder)
+        except PhotoTimeout:
+            return failed_facts(label, img.content_hash, f"analysis took longer than {limit:g} s and was stopped")
+        except ModelError:
+            raise  # a setup problem, not this photo's: the run stops with exit 2
+        except MemoryError:
+            return failed_facts(label, img.content_hash, "not enough memory to analyse this image")
+        except Exception as e:  # an analyzer bug on one strange photo must not end the run
+            return failed_facts(label, img.content_hash, f"analysis failed ({type(e).__name__}: {e})")
+
+    def _load(self, source: PhotoSource, label: str) -> LoadedImage:
+        if isinstance(source, (str, os.PathLike)):
+            img = load_path(source, self.limits)
+            img.name = label
+            return img
+        if isinstance(source, (bytes, bytearray, memoryview)):
+            return decode_bytes(bytes(source), label, self.limits)
+        if isinstance(source, Image.Image):
+            return from_pil(source, label)
+        if isinstance(source, np.ndarray):
+            return from_array(source, label)
+        raise TypeError(f"cannot check a {type(source).__name__}: give a path, bytes, a PIL image or a numpy array")
+
+    # ------------------------------------------------------------------------------------ many photos
+    def facts_many(self, paths: Sequence[str], progress: ProgressCallback | None = None) -> list[ImageFacts]:
+        """Facts of many photo files, in the given order: cache hits here, the rest in `jobs` worker
+        processes (models loaded once per worker). The result does not depend on `jobs`."""
+        total = len(paths)
+        out: list[ImageFacts | None] = [None] * total
+        done = 0
+
+        def finished(i: int, facts: ImageFacts) -> None:
+            nonlocal done
+            out[i] = facts
+            done += 1
+            if progress:
+                progress(done, total, paths[i])
+
+        if self.jobs == 1:
+            # one pass, one read per photo: facts() looks in the cache and measures what is not there
+            for i, path in enumerate(paths):
+                finished(i, self.facts(path))
+            return [f for f in out if f is not None]
+        todo = []
+        for i, path in enumerate(paths):
+            hit = None
+            if self.cache is not None:
+                try:
+                    hit = self.read_and_look_up(path, path)[2]
+                except ImageLoadError:
+                    pass  # facts() reports why
+            if hit is not None:
+                finished(i, hit)
+            else:
+                todo.append(i)
+        # the misses go to the workers, which read them again: bytes are not shipped between processes
+        for i, facts in parallel_facts(self, [paths[i] for i in todo], todo):
+            finished(i, facts)
+        return [f for f in out if f is not None]

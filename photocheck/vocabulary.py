@@ -1,0 +1,18 @@
+"""The words of the report, defined once: pose buckets, expressions, light, actions (SPEC §2, §3)."""
+
+from __future__ import annotations
+
+# subject's own perspective: yaw > 0 = turned to their own left
+POSE_BUCKETS = (
+    "frontal", "slight-left", "slight-right", "three-quarter-left", "three-quarter-right",
+    "profile-left", "profile-right",
+)  # fmt: skip
+PROFILE_BUCKETS = ("profile-left", "profile-right")
+EXPRESSIONS = ("neutral", "smile", "frown", "surprise", "other")
+# the expressions the guidance asks for ("other" is a grimace, wink, speaking: never required)
+REQUIRED_EXPRESSIONS = ("neutral", "smile", "frown", "surprise")
+SETTINGS = ("indoor", "outdoor")
+LIGHTS = ("sunny", "overcast", "artificial", "flash")
+LIGHTING_KEYS = (*SETTINGS, *LIGHTS, "unknown")
+# one per photo, decided once by the judge: remove beats replace beats keep
+ACTIONS = ("keep", "replace", "remove")
