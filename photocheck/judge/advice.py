@@ -53,7 +53,11 @@ def advise(
         named.update(drop)
         if f.code == "DS02":
             keep = next((p for p in f.paths if p not in f.removes), None)
-            same = f": same shot as {_name(keep)}" if keep else ": same shot as another photo"
+            kept = by_path.get(keep) if keep else None
+            if kept is not None and kept.action == "keep":
+                same = f": same shot as {_name(keep)}"
+            else:  # the copy that stays is named in its own line (to replace, or removed for another reason)
+                same = ": an extra copy of a shot named below" if kept is not None and kept.action == "replace" else ": an extra copy"
             out.append(f"Remove {', '.join(_name(p) for p in drop)}{same}")
         else:
             out += [f"Remove {_name(p)}: {f.name}" for p in drop]
