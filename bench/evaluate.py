@@ -29,10 +29,10 @@ from PIL import Image, ImageOps
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from photocheck import Checker  # noqa: E402
-from photocheck.discovery import PhotoSet  # noqa: E402
-from photocheck.evidence.subject import match_reference, reference_from_facts  # noqa: E402
-from photocheck.model import ImageFacts  # noqa: E402
+from photocheck import Checker
+from photocheck.discovery import PhotoSet
+from photocheck.evidence.subject import match_reference, reference_from_facts
+from photocheck.model import ImageFacts
 
 POSES = ["frontal", "slight_left", "slight_right", "profile_left", "profile_right"]
 EXPRESSIONS = ["neutral", "smile", "frown", "surprise", "other"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from .checks import REGISTRY
 from .discovery import PhotoSet, discover
@@ -115,7 +116,7 @@ class Checker:
         if isinstance(sources, (str, os.PathLike)):
             sources = [sources]
         if len(sources) == 1 and isinstance(sources[0], (str, os.PathLike)) and str(sources[0]).endswith(".json"):
-            return Reference.load(sources[0])
+            return Reference.load(Path(sources[0]))
         self.measurer.ensure_identity()
         items: list[tuple[PhotoSource, str | None]] = []
         for src in sources:

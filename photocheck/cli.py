@@ -112,8 +112,8 @@ class _Progress:
     """A progress bar on stderr, only when a person is watching and the run is long enough to need one."""
 
     def __init__(self) -> None:
-        self._bar = None
-        self._task = None
+        self._bar: Any = None
+        self._task: Any = None
 
     def __call__(self, done: int, total: int, path: str) -> None:
         if total <= 3:

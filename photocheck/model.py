@@ -258,12 +258,12 @@ def from_jsonable(tp: Any, data: Any) -> Any:
         for f in dataclasses.fields(tp):
             if f.name in data:
                 kwargs[f.name] = from_jsonable(hints[f.name], data[f.name])
-        return tp(**kwargs)
+        return tp(**kwargs)  # type: ignore[operator]  # tp is a dataclass type here
     if origin is tuple:
-        args = typing.get_args(tp)
-        if len(args) == 2 and args[1] is Ellipsis:
-            return tuple(from_jsonable(args[0], v) for v in data)
-        return tuple(from_jsonable(a, v) for a, v in zip(args, data))
+        items: tuple[Any, ...] = typing.get_args(tp)
+        if len(items) == 2 and items[1] is Ellipsis:
+            return tuple(from_jsonable(items[0], v) for v in data)
+        return tuple(from_jsonable(a, v) for a, v in zip(items, data))
     if origin is dict:
         _, vt = typing.get_args(tp)
         return {k: from_jsonable(vt, v) for k, v in data.items()}

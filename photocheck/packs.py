@@ -15,21 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from .checks import REGISTRY, Rule
+from .errors import ConfigError
 from .evidence.duplicates import DuplicateOptions
 from .evidence.labels import ClassifyOptions, ExpressionOptions, LightingOptions, PoseOptions
-from .errors import ConfigError
 from .evidence.subject import IdentityOptions
 from .measure.options import DetectorOptions, LoadLimits
 from .model import Severity
-
-
-def rules_dir() -> Path:
-    """`rules/` as installed in the wheel, or beside the package in a source checkout."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "_rules", here.parent / "rules"):
-        if (candidate / "packs").is_dir():
-            return candidate
-    raise ConfigError("photocheck's rule packs are missing from the installation (rules/packs)")
+from .resources import rules_dir
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from .checks import REGISTRY
-from .packs import Pack, _hint, load_pack, read_toml, string_list
 from .errors import ConfigError
+from .packs import Pack, _hint, load_pack, read_toml, string_list
 
 CONFIG_NAME = "photocheck.toml"
 FAIL_LEVELS = ("error", "warning", "info", "never")

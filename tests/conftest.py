@@ -42,6 +42,21 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ["PHOTOCHECK_CACHE_DIR"] = tempfile.mkdtemp(prefix="photocheck-test-cache-")
 
 
+# test modules that run the real analyzers (models, photos) or external tools; the rest judge recorded facts
+_SLOW_MODULES = {
+    "test_api_and_scoring", "test_bad_inputs", "test_corpus_analyzers", "test_degradations", "test_html_report",
+    "test_identity_corpus", "test_linter_integration", "test_reference", "test_report_and_cli", "test_robustness",
+    "test_sets_corpus", "test_stages", "test_layering",
+}  # fmt: skip
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        module = item.module.__name__.rsplit(".", 1)[-1] if item.module else ""
+        if module in _SLOW_MODULES or "checker" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def checker() -> Checker:
     with Checker() as c:

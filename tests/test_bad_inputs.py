@@ -48,7 +48,7 @@ def bad_folder(tmp_path):
         "page.jpg": b"<!DOCTYPE html><html><body>not a photo</body></html>",
         "bomb.png": _png_header_only(60000, 60000),
         "cmyk.jpg": _save(rgb.convert("CMYK"), "JPEG", quality=92),
-        "sixteen.png": _save(Image.fromarray((np.asarray(rgb.convert("L")).astype(np.uint16) * 257)), "PNG"),
+        "sixteen.png": _save(Image.fromarray(np.asarray(rgb.convert("L")).astype(np.uint16) * 257), "PNG"),
         "animated.gif": _save(rgb.convert("P"), "GIF", save_all=True, append_images=[rgb.convert("P").rotate(5)]),
         "png-named.jpg": _save(rgb, "PNG"),
         "palette-alpha.png": _save(rgb.convert("RGBA").convert("P"), "PNG", transparency=0),

@@ -15,8 +15,10 @@ from importlib import resources
 import jsonschema
 import pytest
 
-from photocheck.discovery import PhotoSet
+from photocheck.evidence import build_evidence
+from photocheck.judge import judge_report, judge_set
 from photocheck.model import ImageFacts
+from photocheck.packs import load_pack
 from photocheck.reporters import REPORTERS
 from tests.conftest import FIXTURES
 
@@ -26,14 +28,15 @@ _SUFFIX = {"text": "txt", "concise": "txt", "json": "json", "json-lines": "jsonl
 
 
 @pytest.fixture(scope="module")
-def report(checker):
+def report():
     names = ["biden", "obama", "obama2", "obama3"]
     facts = [
         ImageFacts.from_dict({**json.loads((FIXTURES / "facts" / f"{n}.json").read_text()), "path": f"photos/{n}.jpg"})
         for n in names
     ]
-    result = checker.judge_set(PhotoSet("photos", tuple(f.path for f in facts)), facts)
-    report = checker.report([result])
+    pack = load_pack("default")
+    evidence = build_evidence(facts, identity=pack.identity, classify=pack.classify, duplicates=pack.duplicates)
+    report = judge_report([judge_set("photos", evidence, pack)], pack)
     # the version changes with every release; the golden files should not
     return type(report)(photocheck_version="0.0.0-golden", score=report.score, verdict=report.verdict,
                         sets=report.sets, pack=report.pack)  # fmt: skip

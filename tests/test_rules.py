@@ -19,8 +19,8 @@ from photocheck.checks import REGISTRY, ImageContext
 from photocheck.evidence import build_evidence
 from photocheck.evidence.subject import resolve
 from photocheck.judge import judge_set
-from photocheck.packs import rules_dir
 from photocheck.model import ImageFacts
+from photocheck.packs import rules_dir
 from tests.conftest import FIXTURES
 
 

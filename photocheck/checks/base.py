@@ -15,6 +15,7 @@ from ..evidence import SetEvidence
 from ..evidence.duplicates import DuplicateGroup
 from ..evidence.subject import PhotoIdentity, SetIdentity
 from ..model import FaceFacts, ImageFacts, Severity
+from ..resources import rules_dir
 
 if TYPE_CHECKING:
     from ..model import ImageResult
@@ -120,8 +121,6 @@ class SetRule(Rule):
 
 def rule_doc(code: str) -> str:
     """A rule's documentation page (rules/docs/<CODE>-<name>.md, shipped in the wheel), or its summary."""
-    from ..packs import rules_dir  # the pack module knows where the installed rules/ folder is
-
     rule = REGISTRY[code]
     path = rules_dir() / "docs" / f"{code}-{rule.name}.md"
     try:
@@ -135,7 +134,7 @@ def file_name(path: str) -> str:
     return Path(path).name or path
 
 
-REGISTRY: dict[str, type[ImageRule] | type[SetRule]] = {}
+REGISTRY: dict[str, type[ImageRule | SetRule]] = {}
 
 
 def register(cls: type[Rule]) -> type[Rule]:

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .subject import distance, prominent_face
 from ..model import FaceFacts, ImageFacts
+from .subject import distance, prominent_face
 
 
 def hamming(a: str, b: str) -> int:

@@ -257,10 +257,10 @@ def resolve(
     if not any(measured):
         return SetIdentity("none", (), tuple(_alone(f.faces) for f in facts), options=opts)
     if reference is not None:
-        photos = tuple(
+        against = tuple(
             _against(f.faces or (), reference.centre, opts) if m else _alone(f.faces) for f, m in zip(facts, measured)
         )
-        return SetIdentity("reference", (), photos, options=opts)
+        return SetIdentity("reference", (), against, options=opts)
 
     people = find_people(facts, opts)
     photos_with_people = {p for person in people for p in person.members}
@@ -270,7 +270,7 @@ def resolve(
     mixed = _is_mixed(people, opts)
     if not mixed:
         subject = people[0]
-        photos = []
+        photos: list[PhotoIdentity] = []
         for f, m in zip(facts, measured):
             if not m:
                 photos.append(_alone(f.faces))
@@ -280,15 +280,15 @@ def resolve(
         return SetIdentity("set", tuple(people), tuple(photos), options=opts)
 
     # mixed: no single subject; each photo is judged on the face of the most frequent person in it
-    photos = []
+    mixed_photos: list[PhotoIdentity] = []
     for p, (f, m) in enumerate(zip(facts, measured)):
         owner = next((k for k, person in enumerate(people) if p in person.members), None)
         if not m or owner is None:
-            photos.append(_alone(f.faces) if not m else _against(f.faces or (), people[0].centre, opts))
+            mixed_photos.append(_alone(f.faces) if not m else _against(f.faces or (), people[0].centre, opts))
             continue
         pid = _against(f.faces or (), people[owner].centre, opts)
-        photos.append(dataclasses.replace(pid, person=owner))
-    return SetIdentity("set", tuple(people), tuple(photos), mixed=True, options=opts)
+        mixed_photos.append(dataclasses.replace(pid, person=owner))
+    return SetIdentity("set", tuple(people), tuple(mixed_photos), mixed=True, options=opts)
 
 
 def reference_from_facts(facts: Sequence[ImageFacts], opts: IdentityOptions | None = None) -> Reference:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from .._version import __version__
-from ..checks import REGISTRY, ImageContext, SetContext
+from ..checks import REGISTRY, ImageContext, Rule, SetContext
 from ..evidence import PhotoEvidence, SetEvidence
 from ..evidence.coverage import tally
 from ..model import FaceResult, Finding, ImageFacts, ImageResult, Report, SetResult, Severity
@@ -179,7 +179,7 @@ def _removes(mode: str, severity: Severity) -> bool:
     return mode == "always" or (mode == "on-error" and severity is Severity.ERROR)
 
 
-def _has_requirements(rule: type, facts: Sequence[ImageFacts]) -> bool:
+def _has_requirements(rule: type[Rule], facts: Sequence[ImageFacts]) -> bool:
     """Set rules that read faces or identity run only when those were measured."""
     if "faces" in rule.requires and all(f.faces is None for f in facts if not f.error):
         return False

@@ -54,10 +54,10 @@ def advise(
         if f.code == "DS02":
             keep = next((p for p in f.paths if p not in f.removes), None)
             kept = by_path.get(keep) if keep else None
-            if kept is not None and kept.action == "keep":
+            if keep is not None and kept is not None and kept.action == "keep":
                 same = f": same shot as {_name(keep)}"
             else:  # the copy that stays is named in its own line (to replace, or removed for another reason)
-                same = ": an extra copy of a shot named below" if kept is not None and kept.action == "replace" else ": an extra copy"
+                same = ": an extra copy of a photo to replace below" if kept is not None and kept.action == "replace" else ": an extra copy"
             out.append(f"Remove {', '.join(_name(p) for p in drop)}{same}")
         else:
             out += [f"Remove {_name(p)}: {f.name}" for p in drop]

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from ..packs import ScoringOptions
 from ..model import Finding, Severity
+from ..packs import ScoringOptions
 
 _ORDER = {"ready": 0, "needs-work": 1, "not-ready": 2}
 

@@ -14,9 +14,9 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING, Any
 
-from .analyzers import failed_facts
 from ..errors import ModelError
 from ..model import ImageFacts
+from .analyzers import failed_facts
 
 if TYPE_CHECKING:
     from .measurer import Measurer
@@ -52,7 +52,9 @@ def parallel_facts(measurer: Measurer, paths: Sequence[str], indices: Sequence[i
         measurer.detector_options, measurer.limits, measurer.face_model,
         measurer.measures_faces, measurer.measures_identity,
     )  # fmt: skip
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker, initargs=init)
+    pool = ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=_start_worker, initargs=init  # type: ignore[arg-type]
+    )
     try:
         futures = {pool.submit(_measure, path): (i, path) for i, path in zip(indices, paths)}
         for future in as_completed(futures):

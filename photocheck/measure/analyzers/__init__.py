@@ -6,13 +6,13 @@ import dataclasses
 
 import cv2
 
-from ..imageio import LoadedImage
 from ...model import ImageFacts
+from ..imageio import LoadedImage
+from .descriptors import FaceEmbedder
 from .face_measures import measure_face
 from .faces import DETECT_LONG_SIDE, FaceDetector
 from .frames import make_frame, region_at
 from .hashing import face_hashes, image_hashes
-from .descriptors import FaceEmbedder
 from .lighting import analyze_lighting
 from .quality import analyze_basic
 

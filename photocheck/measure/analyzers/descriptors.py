@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -79,5 +80,6 @@ class FaceEmbedder:
             int((x - x0) * scale), int((y - y0) * scale), int((x - x0 + bw) * scale), int((y - y0 + bh) * scale)
         )
         shape = dlib.full_object_detection(rect, [dlib.point(int(round(px)), int(round(py))) for px, py in points])
-        descriptor = self._net.compute_face_descriptor(np.ascontiguousarray(crop), shape)
+        net: Any = self._net
+        descriptor = net.compute_face_descriptor(np.ascontiguousarray(crop), shape)
         return tuple(round(float(v), 5) for v in descriptor)

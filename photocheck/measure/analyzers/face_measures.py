@@ -209,7 +209,7 @@ def _measure_region(
         if skin is not None and low is not None:
             lower = float(np.linalg.norm(skin - low))
         for name, idx in _KEY_POINTS.items():
-            p = (full_lm[list(idx), :2].mean(axis=0) + offset) / scale
+            p = (full_lm[list(idx), :2].mean(axis=0) + offset) / scale  # type: ignore[index]  # landmarked face
             key_points[name] = (round(float(p[0]), 1), round(float(p[1]), 1))
 
     inv = 1.0 / scale

@@ -17,6 +17,7 @@ import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -152,9 +153,9 @@ class FaceDetector:
         self.model_path = resolve_model_path(model_path)
         self._model = read_model(self.model_path)  # missing, unreadable or damaged: ModelError now
         self.model_sha256 = hashlib.sha256(self._model).hexdigest()  # part of the facts cache key
-        self._landmarker: object | None = None
+        self._landmarker: Any = None
         self._finalizer: weakref.finalize | None = None
-        cascade = Path(cv2.data.haarcascades) / "haarcascade_profileface.xml"
+        cascade = Path(cv2.data.haarcascades) / "haarcascade_profileface.xml"  # type: ignore[attr-defined]
         self._profile = cv2.CascadeClassifier(str(cascade))
         if self._profile.empty():
             raise ModelError(f"OpenCV profile-face cascade missing at {cascade} (opencv-contrib-python < 5 ships it)")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-_HASHER = cv2.img_hash.PHash_create()
+_HASHER = cv2.img_hash.PHash_create()  # type: ignore[attr-defined]  # opencv-contrib
 _FACE_SIZE = 64
 _FLAT_STD = 4.0  # a border row/column this uniform is letterboxing, not picture
 

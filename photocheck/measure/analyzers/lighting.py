@@ -7,8 +7,8 @@ import math
 import cv2
 import numpy as np
 
-from ..imageio import LoadedImage
 from ...model import LightingFacts
+from ..imageio import LoadedImage
 
 
 def light_value(exif: dict[str, float]) -> float | None:

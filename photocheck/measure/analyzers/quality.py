@@ -5,8 +5,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from ..imageio import LoadedImage
 from ...model import BasicFacts
+from ..imageio import LoadedImage
 
 # IJG (libjpeg) standard luminance quantisation table, natural order, the reference for quality estimates
 _IJG_LUMA = np.array(

@@ -1,0 +1,273 @@
+"""Table-driven rule cases over recorded facts: one row per option and per branch, no model.
+
+Each row changes one measurement and/or one option and says whether the rule fires. A rule that ignores
+one of its options, or loses one of its clauses, fails a row here (see bench/mutate_rules.py, which checks
+that this is so for one-line changes to the rule code).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from photocheck.judge import judge_set
+from photocheck.model import Severity
+from photocheck.packs import load_pack
+from tests.test_rules import (
+    BASE,
+    BIDEN,
+    OBAMA,
+    OBAMA2,
+    OVERCAST,
+    PACK,
+    SUNNY,
+    _evidence,
+    _fires,
+    _second_face,
+    _shot,
+    _shots,
+    _with,
+)
+
+
+def _pack(code: str, **options) -> object:
+    """The default pack with some of one rule's options (or its severity) changed."""
+    table = {k.replace("_", "-"): v for k, v in options.items()}
+    return load_pack("default", {"rules": {code: table}})
+
+
+# (code, facts, options changed, fires)
+ROWS = [
+    ("IQ02", _with(basic={"width": 900, "height": 1200}), {}, True),
+    ("IQ02", _with(basic={"width": 900, "height": 1200}), {"min_short_side": 800}, False),
+    ("IQ03", _with(basic={"effective_detail": 0.15}), {"min_detail_ratio": 0.1}, False),
+    ("IQ03", _with(basic={"effective_detail": 0.25}), {"min_detail_ratio": 0.3}, True),
+    # IQ04: either clause alone fires
+    ("IQ04", _with(basic={"jpeg_quality": 60.0, "blockiness": 1.0}), {}, True),
+    ("IQ04", _with(basic={"jpeg_quality": 60.0, "blockiness": 1.0}), {"min_jpeg_quality": 50.0}, False),
+    ("IQ04", _with(basic={"jpeg_quality": 95.0, "blockiness": 3.0}), {}, True),
+    ("IQ04", _with(basic={"jpeg_quality": None, "blockiness": 3.0}), {}, True),
+    ("IQ04", _with(basic={"jpeg_quality": 95.0, "blockiness": 3.0}), {"max_blockiness": 4.0}, False),
+    ("IQ05", _with(face={"noise": 8.0}), {}, True),
+    ("IQ05", _with(face={"noise": 8.0}), {"max_face_noise": 10.0}, False),
+    ("IQ06", _with(basic={"colourfulness": 3.0}), {"min_colourfulness": 5.0}, True),
+    ("FC02", _with(face={"box": (10, 10, 200, 240)}), {}, True),
+    ("FC02", _with(face={"box": (10, 10, 200, 240)}), {"min_face_height": 200}, False),
+    ("FC03", _with(face={"sharpness": 0.3}), {}, True),
+    ("FC03", _with(face={"sharpness": 0.3}), {"min_sharpness": 0.25}, False),
+    ("FC04", _with(face={"cut_off": 0.1}), {}, True),
+    ("FC04", _with(face={"cut_off": 0.1}), {"max_cut_off": 0.2}, False),
+    ("FC05", _with(face={"lower_face_mismatch": 30.0, "yaw": 30.0}), {}, True),
+    ("FC05", _with(face={"lower_face_mismatch": 30.0, "yaw": 30.0}), {"max_abs_yaw": 20.0}, False),
+    ("FC05", _with(face={"lower_face_mismatch": 30.0}), {"max_lower_face_mismatch": 40.0}, False),
+    ("FC06", _with(face={"eye_darkness": 0.2, "eye_texture": 0.3}), {"max_eye_darkness": 0.1}, False),
+    ("FC06", _with(face={"eye_darkness": 0.2, "eye_texture": 0.3}), {"max_eye_texture": 0.2}, False),
+    ("FC07", _with(face={"eye_openness": 0.3}), {}, True),
+    ("FC07", _with(face={"eye_openness": 0.3}), {"min_eye_openness": 0.2}, False),
+    # LI01: a dark face, or crushed shadows on a face of normal brightness
+    ("LI01", _with(face={"luma_mean": 40.0, "dark_fraction": 0.1}), {}, True),
+    ("LI01", _with(face={"luma_mean": 40.0, "dark_fraction": 0.1}), {"min_face_luma": 30.0}, False),
+    ("LI01", _with(face={"luma_mean": 120.0, "dark_fraction": 0.6}), {}, True),
+    ("LI01", _with(face={"luma_mean": 120.0, "dark_fraction": 0.6}), {"max_dark_fraction": 0.7}, False),
+    ("LI02", _with(face={"luma_mean": 230.0, "bright_fraction": 0.05}), {}, True),
+    ("LI02", _with(face={"luma_mean": 230.0, "bright_fraction": 0.05}), {"max_face_luma": 240.0}, False),
+    ("LI02", _with(face={"luma_mean": 150.0, "bright_fraction": 0.5}), {}, True),
+    ("LI02", _with(face={"luma_mean": 150.0, "bright_fraction": 0.5}), {"max_bright_fraction": 0.6}, False),
+    ("LI03", _with(face={"side_difference_stops": 4.0, "yaw": 20.0}), {}, True),
+    ("LI03", _with(face={"side_difference_stops": 4.0, "yaw": 20.0}), {"max_abs_yaw": 10.0}, False),
+    ("LI03", _with(face={"side_difference_stops": 4.0}), {"max_side_difference_stops": 5.0}, False),
+    ("LI04", _with(face={"background_difference_stops": 4.0, "luma_mean": 100.0}), {}, True),
+    ("LI04", _with(face={"background_difference_stops": 4.0, "luma_mean": 100.0}), {"max_face_luma": 90.0}, False),
+    ("LI04", _with(face={"background_difference_stops": 4.0, "luma_mean": 60.0}),
+     {"max_background_difference_stops": 5.0}, False),  # fmt: skip
+    # PO01: roll, and pitch on its own
+    ("PO01", _with(face={"roll": 35.0, "pitch": 0.0}), {}, True),
+    ("PO01", _with(face={"roll": 35.0, "pitch": 0.0}), {"max_roll": 40.0}, False),
+    ("PO01", _with(face={"roll": 0.0, "pitch": 35.0}), {}, True),
+    ("PO01", _with(face={"roll": 0.0, "pitch": -35.0}), {}, True),
+    ("PO01", _with(face={"roll": 0.0, "pitch": 35.0}), {"max_pitch": 40.0}, False),
+    ("FC09", [OBAMA, OBAMA2, _second_face(BASE, box=(900, 200, 600, 700), embedding=BIDEN.faces[0].embedding)],
+     {"min_relative_height": 0.2}, False),  # fmt: skip
+    ("LI01", _with(face={"luma_mean": 40.0, "dark_fraction": None}), {}, False),  # both measures or nothing
+    ("LI02", _with(face={"luma_mean": 240.0, "bright_fraction": None}), {}, False),
+    ("LI03", _with(face={"side_difference_stops": 4.0, "yaw": None}), {}, False),
+    ("PO01", _with(face={"roll": 45.0, "pitch": None}), {}, False),
+    # FC08 with an identity: a second face as close to the subject as its own; without one: two equal faces
+    ("FC08", [OBAMA, OBAMA2, _second_face(BASE)], {}, True),
+    ("FC08", [OBAMA, OBAMA2, _second_face(BASE)], {"min_distance_margin": 0.0}, False),
+    ("FC08", _second_face(BASE, embedding=None), {"dominant_height_ratio": 1.0}, False),
+    # FC09: the subject soft beside a sharp face of someone else of similar size
+    ("FC09", [OBAMA, OBAMA2, _second_face(dataclasses.replace(BASE, faces=(dataclasses.replace(BASE.faces[0],
+     sharpness=0.2),)), sharpness=0.9, embedding=BIDEN.faces[0].embedding)], {}, True),  # fmt: skip
+    ("FC09", [OBAMA, OBAMA2, _second_face(dataclasses.replace(BASE, faces=(dataclasses.replace(BASE.faces[0],
+     sharpness=0.2),)), sharpness=0.9, embedding=BIDEN.faces[0].embedding)], {"min_relative_sharpness": 0.2},
+     False),  # fmt: skip
+    # sets
+    ("DS01", _shots(9), {"min_photos": 9}, True),  # 9 of 15 recommended: still a (softer) finding
+    ("DS01", _shots(9), {"min_photos": 5, "recommended_photos": 9}, False),
+    # three-quarter turns count as slight turns unless the option says no
+    ("PO10", [_shot(0), _shot(1, yaw=45.0), _shot(2, yaw=-45.0)], {}, False),
+    ("PO10", [_shot(0), _shot(1, yaw=45.0), _shot(2, yaw=-45.0)], {"three_quarter_counts_as_slight": False}, True),
+    # indoor + outdoor but only sunny outdoors: overcast missing unless not required
+    ("LI10", [_shot(0), _shot(1, lighting=SUNNY), _shot(2, lighting=SUNNY)], {}, True),
+    ("LI10", [_shot(0), _shot(1, lighting=SUNNY), _shot(2, lighting=SUNNY)], {"require_sunny_and_overcast": False},
+     False),  # fmt: skip
+    ("LI10", [_shot(0), _shot(1, lighting=SUNNY), _shot(2, lighting=OVERCAST)], {}, False),
+]
+
+
+@pytest.mark.parametrize(("code", "facts", "options", "fires"), ROWS, ids=[f"{r[0]}-{i}" for i, r in enumerate(ROWS)])
+def test_rule_row(code, facts, options, fires):
+    pack = _pack(code, **options) if options else PACK
+    assert bool(_fires(code, facts, pack)) is fires
+
+
+def test_ds01_is_one_level_softer_between_minimum_and_recommended():
+    (below,) = _fires("DS01", _shots(9))
+    (between,) = _fires("DS01", _shots(12))
+    assert below.severity is Severity.ERROR and between.severity is Severity.WARNING
+
+
+@pytest.mark.parametrize(("severity", "expected"), [("warning", Severity.WARNING), ("info", Severity.INFO)])
+def test_pack_severity_overrides_the_default(severity, expected):
+    pack = _pack("IQ02", severity=severity)
+    result = judge_set("set", _evidence([_with(basic={"width": 900, "height": 1200})], pack), pack)
+    (finding,) = [f for f in result.images[0].findings if f.code == "IQ02"]
+    assert finding.severity is expected
+    assert result.images[0].action == "keep"  # no longer an error: nothing to replace
+
+
+def test_pack_severity_overrides_set_rules():
+    pack = _pack("PO11", severity="info")
+    (finding,) = _fires("PO11", _shots(3), pack)
+    assert finding.severity is Severity.INFO
+
+
+# ----------------------------------------------------------------------------------- actions, advice
+
+
+def _low(k: int, path: str):
+    """Another shot of the subject, below 1024 px (IQ02: to replace)."""
+    shot = _shot(k)
+    return dataclasses.replace(shot, path=path, basic=dataclasses.replace(shot.basic, width=900, height=1200))
+
+
+def _judged(facts, pack=PACK):
+    return judge_set("set", _evidence(facts, pack), pack)
+
+
+def test_actions_remove_beats_replace_beats_keep():
+    low = _low(7, "low.jpg")
+    copy = dataclasses.replace(_shot(1), path="zz-copy.jpg")
+    result = _judged([OBAMA, OBAMA2, BASE, low, BIDEN, _shot(1), copy])
+    actions = {i.path: (i.action, i.reasons) for i in result.images}
+    assert actions["biden.jpg"] == ("remove", ("ID01",))  # another person, even though also low-resolution
+    assert actions["low.jpg"] == ("replace", ("IQ02",))
+    assert actions["zz-copy.jpg"] == ("remove", ("DS02",)) and actions["shot1.jpg"] == ("keep", ())
+    assert actions["obama3.jpg"][0] == "keep"
+    assert result.rejected == ("biden.jpg", "zz-copy.jpg")
+    assert len(result.usable_images) == sum(a == "keep" for a, _ in actions.values())
+
+
+def test_identity_at_warning_severity_removes_nothing():
+    pack = _pack("ID01", severity="warning")
+    result = _judged([OBAMA, OBAMA2, BASE, BIDEN], pack)
+    assert {i.path: i.action for i in result.images}["biden.jpg"] != "remove"
+
+
+def test_ignored_duplicate_rule_keeps_copies_and_counts_agree():
+    pack = load_pack("default").select(ignore=["DS02"])
+    copy = dataclasses.replace(_shot(1), path="copy.jpg")
+    result = _judged(_shots(3) + [copy], pack)
+    assert all(i.action == "keep" for i in result.images)
+    assert result.coverage["pose"]["frontal"] == len(result.usable_images) == 4
+
+
+def test_duplicate_thresholds_come_from_the_pack_table():
+    near = dataclasses.replace(_shot(1), path="near.jpg")
+    strict = load_pack("default", {"duplicates": {"max-image-hash-distance": 0, "max-face-hash-distance": 0,
+                                                  "same-shot-descriptor-distance": -1.0}})  # fmt: skip
+    assert [f.code for f in _judged(_shots(3) + [near]).findings].count("DS02") == 1
+    assert "DS02" in [f.code for f in _judged(_shots(3) + [near], strict).findings]  # exact copy still: hash 0
+
+
+def test_a_gap_only_a_photo_to_replace_fills_is_advised_as_replace():
+    profile = _shot(5, yaw=70.0, box=(10, 10, 150, 180))  # a profile, but too small a face (FC02)
+    result = _judged(_shots(3) + [profile])
+    assert profile.path in {i.path for i in result.images if i.action == "replace"}
+    assert not any(a.startswith("Add 1 profile view") for a in result.advice)
+    (line,) = [a for a in result.advice if profile.path in a]
+    assert line.startswith(f"Replace {profile.path} (your only profile view)")
+    assert "profile" not in result.coverage["missing"] or result.coverage["replace_only"]["pose"]["profile-left"] == 1
+
+
+def test_each_photo_is_named_in_at_most_one_advice_line():
+    low = _low(7, "low.jpg")
+    result = _judged([OBAMA, OBAMA2, BASE, low, BIDEN, _shot(1), dataclasses.replace(_shot(1), path="c.jpg")])
+    for img in result.images:
+        name = img.path.rsplit("/", 1)[-1]
+        assert sum(name in line for line in result.advice) <= 1, (name, result.advice)
+
+
+def test_coverage_missing_follows_the_selected_rules():
+    result = _judged(_shots(3))
+    assert {"profile", "slight-left", "slight-right", "smile", "frown", "surprise"} <= set(result.coverage["missing"])
+    quick = _judged(_shots(3), load_pack("default").select(ignore=["PO", "EX", "LI10"]))
+    assert quick.coverage["missing"] == []
+
+
+# ------------------------------------------------------------------- messages, advice counts, coverage share
+
+
+def test_li10_names_what_is_missing():
+    (indoor_only,) = _fires("LI10", _shots(3))
+    assert indoor_only.message.startswith("no outdoor photo recognised")
+    (outdoor_only,) = _fires("LI10", [_shot(1, lighting=SUNNY), _shot(2, lighting=OVERCAST)])
+    assert outdoor_only.message.startswith("no indoor photo recognised")
+    (no_overcast,) = _fires("LI10", [_shot(0), _shot(1, lighting=SUNNY)])
+    assert no_overcast.message.startswith("no overcast outdoor photo")
+    (no_sun,) = _fires("LI10", [_shot(0), _shot(1, lighting=OVERCAST)])
+    assert no_sun.message.startswith("no sunny outdoor photo")
+
+
+def test_li10_says_how_many_photos_could_not_be_judged():
+    unknown = {"exif_light_value": None, "sky_fraction": 0.0, "colour_temperature": 5000.0, "flash_fired": None}
+    (hit,) = _fires("LI10", [_shot(0), _shot(1, lighting=unknown), _shot(2, lighting=unknown)])
+    assert "(2 photos could not be judged)" in hit.message
+
+
+def test_fc05_needs_a_measurement():
+    assert _fires("FC05", _with(face={"lower_face_mismatch": None, "yaw": 0.0})) == []
+
+
+def test_po11_counts_profiles_on_both_sides():
+    assert _fires("PO11", [_shot(0), _shot(1, yaw=70.0), _shot(2, yaw=-70.0)]) == []
+    assert _fires("PO11", [_shot(0), _shot(2, yaw=-70.0)]) == []
+
+
+@pytest.mark.parametrize(("n", "line"), [(9, "Add 1 more photo (9 usable now"), (12, "Add 3 more photos (12 usable now")])
+def test_ds01_asks_for_the_photos_still_needed(n, line):
+    (hit,) = _fires("DS01", _shots(n))
+    assert hit.advice[0][1].startswith(line)
+
+
+def test_coverage_share_golden():
+    """3 frontal neutral indoor shots: DS01 3/15; PO10 1 of 3; PO11 0; EX10 1 of 4; LI10 1 of 4 (indoor)."""
+    result = _judged(_shots(3))
+    assert result.coverage_share == pytest.approx((0.2 + 1 + 0 + 0 + 0 + 1 + 0 + 0 + 0 + 1 + 0 + 0 + 0) / 13)
+    relaxed = _judged(_shots(3), _pack("LI10", require_sunny_and_overcast=False))
+    assert relaxed.coverage_share == pytest.approx((0.2 + 1 + 0 + 0 + 0 + 1 + 0 + 0 + 0 + 1 + 0) / 11)
+    more = _judged(_shots(3), _pack("DS01", recommended_photos=30, min_photos=10))
+    assert more.coverage_share == pytest.approx((0.1 + 1 + 0 + 0 + 0 + 1 + 0 + 0 + 0 + 1 + 0 + 0 + 0) / 13)
+
+
+def test_fc08_says_why_the_subject_cannot_be_told():
+    (hit,) = _fires("FC08", _second_face(BASE, embedding=None))
+    assert "no other photo to compare with" in hit.message
+
+
+@pytest.mark.parametrize(("pitch", "way"), [(35.0, "up"), (-35.0, "down")])
+def test_po01_says_which_way_the_head_is_tipped(pitch, way):
+    (hit,) = _fires("PO01", _with(face={"roll": 0.0, "pitch": pitch}))
+    assert hit.message.startswith(f"head tipped {way}")
