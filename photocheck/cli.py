@@ -89,6 +89,19 @@ def _run(paths: list[str], kw: dict[str, Any]) -> int:
     return _emit(report, groups[0][0], kw, thumbnails)
 
 
+def _write_or_print(text: str, output: str | None) -> bool:
+    """The text to FILE (`--output`) or to stdout; False (with the reason on stderr) when FILE cannot be written."""
+    if not output:
+        click.echo(text, nl=False)
+        return True
+    try:
+        Path(output).write_text(text, encoding="utf-8")
+    except OSError as e:
+        click.echo(f"photocheck: error: cannot write {output}: {e.strerror or e}", err=True)
+        return False
+    return True
+
+
 def _emit(report: Report, first: Settings, kw: dict[str, Any], thumbnails: dict[str, str] | None = None) -> int:
     """Write the report in the chosen format; the exit code of its gate."""
     fmt, output = str(kw["fmt"]), kw.get("output")
@@ -97,14 +110,8 @@ def _emit(report: Report, first: Settings, kw: dict[str, Any], thumbnails: dict[
     text = REPORTERS[fmt](report, color=use_color and fmt == "text", thumbnails=thumbnails or {})
     # a file name that is not valid UTF-8 arrives as lone surrogates: show its bytes as \udcXX escapes
     text = text.encode("utf-8", "backslashreplace").decode("utf-8")
-    if output:
-        try:
-            Path(output).write_text(text, encoding="utf-8")
-        except OSError as e:
-            click.echo(f"photocheck: error: cannot write {output}: {e.strerror or e}", err=True)
-            return 2
-    else:
-        click.echo(text, nl=False)
+    if not _write_or_print(text, output):
+        return 2
     return 1 if _fails(report, first.fail_on, first.fail_under) else 0
 
 
@@ -300,16 +307,10 @@ def reference_cmd(paths: tuple[str, ...], output: str | None, face_model: str | 
     except (ConfigError, ModelError) as e:
         click.echo(f"photocheck: error: {e}", err=True)
         sys.exit(2)
-    text = json.dumps(ref.to_dict(), indent=1) + "\n"
+    if not _write_or_print(json.dumps(ref.to_dict(), indent=1) + "\n", output):
+        sys.exit(2)
     if output:
-        try:
-            Path(output).write_text(text, encoding="utf-8")
-        except OSError as e:
-            click.echo(f"photocheck: error: cannot write {output}: {e.strerror or e}", err=True)
-            sys.exit(2)
         click.echo(f"reference of {ref.photos} photo(s) written to {output}", err=True)
-    else:
-        click.echo(text, nl=False)
 
 
 FACTS_FORMAT = "photocheck-facts"
@@ -335,15 +336,8 @@ def facts_cmd(paths: tuple[str, ...], output: str | None, face_model: str | None
         "photocheck_version": __version__,
         "sets": [{"path": s.path, "facts": [f.to_dict() for f in facts]} for s, facts in measured],
     }
-    text = json.dumps(data, indent=1) + "\n"
-    if output:
-        try:
-            Path(output).write_text(text, encoding="utf-8")
-        except OSError as e:
-            click.echo(f"photocheck: error: cannot write {output}: {e.strerror or e}", err=True)
-            sys.exit(2)
-    else:
-        click.echo(text, nl=False)
+    if not _write_or_print(json.dumps(data, indent=1) + "\n", output):
+        sys.exit(2)
 
 
 def read_facts_file(path: str) -> list[tuple[str, list[ImageFacts]]]:

@@ -52,6 +52,7 @@ ROWS = [
     ("IQ05", _with(face={"noise": 8.0}), {}, True),
     ("IQ05", _with(face={"noise": 8.0}), {"max_face_noise": 10.0}, False),
     ("IQ06", _with(basic={"colourfulness": 3.0}), {"min_colourfulness": 5.0}, True),
+    ("IQ06", _with(basic={"colourfulness": 3.0}), {}, False),
     ("FC02", _with(face={"box": (10, 10, 200, 240)}), {}, True),
     ("FC02", _with(face={"box": (10, 10, 200, 240)}), {"min_face_height": 200}, False),
     ("FC03", _with(face={"sharpness": 0.3}), {}, True),
@@ -109,6 +110,7 @@ ROWS = [
     # three-quarter turns count as slight turns unless the option says no
     ("PO10", [_shot(0), _shot(1, yaw=45.0), _shot(2, yaw=-45.0)], {}, False),
     ("PO10", [_shot(0), _shot(1, yaw=45.0), _shot(2, yaw=-45.0)], {"three_quarter_counts_as_slight": False}, True),
+    ("PO10", [_shot(0), _shot(1, yaw=25.0), _shot(2, yaw=45.0), _shot(3, yaw=-25.0), _shot(4, yaw=-45.0)], {}, False),
     # indoor + outdoor but only sunny outdoors: overcast missing unless not required
     ("LI10", [_shot(0), _shot(1, lighting=SUNNY), _shot(2, lighting=SUNNY)], {}, True),
     ("LI10", [_shot(0), _shot(1, lighting=SUNNY), _shot(2, lighting=SUNNY)], {"require_sunny_and_overcast": False},
