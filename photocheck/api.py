@@ -164,7 +164,7 @@ class Checker:
         if not extra:
             return image
         findings = tuple(sorted(image.findings + tuple(extra), key=lambda f: (f.code, f.message)))
-        score = 0.0 if image.action == "remove" else scoring.photo_score(findings, self.pack.scoring)
+        score = scoring.photo_score(findings, self.pack.scoring, image.action)
         return dataclasses.replace(image, findings=findings, score=score)
 
 

@@ -381,7 +381,8 @@ def judge_cmd(facts_file: str, **kw: Any) -> None:
         sets = read_facts_file(facts_file)
         reference = Reference.load(kw["reference"]) if kw.get("reference") else None
         groups = _settings_by_config([p for p, _ in sets] or ["."], kw)
-        by_path = {p: (settings, settings.load_pack()) for settings, paths in groups for p in paths}
+        packs = [settings.load_pack() for settings, _ in groups]  # once per config file, as `check` does
+        by_path = {p: (settings, pack) for (settings, paths), pack in zip(groups, packs) for p in paths}
         results = []
         for path, facts in sets:
             settings, pack = by_path[path]
@@ -390,7 +391,7 @@ def judge_cmd(facts_file: str, **kw: Any) -> None:
             )
             ignores = settings.ignored_codes if settings.per_file_ignores else None
             results.append(judge_set(path, evidence, pack, ignores))
-        first_settings, first_pack = by_path[sets[0][0]] if sets else (groups[0][0], groups[0][0].load_pack())
+        first_settings, first_pack = by_path[sets[0][0]] if sets else (groups[0][0], packs[0])
         report = judge_report(results, first_pack)
     except ConfigError as e:
         click.echo(f"photocheck: error: {e}", err=True)

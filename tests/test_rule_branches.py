@@ -248,7 +248,9 @@ def test_po11_counts_profiles_on_both_sides():
     assert _fires("PO11", [_shot(0), _shot(2, yaw=-70.0)]) == []
 
 
-@pytest.mark.parametrize(("n", "line"), [(9, "Add 1 more photo (9 usable now"), (12, "Add 3 more photos (12 usable now")])
+@pytest.mark.parametrize(
+    ("n", "line"), [(9, "Add 1 more photo (9 usable now"), (12, "Add 3 more photos (12 usable now")]
+)
 def test_ds01_asks_for_the_photos_still_needed(n, line):
     (hit,) = _fires("DS01", _shots(n))
     assert hit.advice[0][1].startswith(line)

@@ -48,14 +48,13 @@ class ImageContext:
 
 @dataclass(frozen=True)
 class SetContext:
-    """What a set rule may look at: the set's evidence, every photo's result so far, and what the kept photos cover.
+    """What a set rule may look at: the set's evidence and what the kept photos cover.
 
     Set rules that remove photos (ID01, DS02) run first and see no `shots` yet; the others run after the
     judge has decided each photo's action and see the kept photos (`shots`) and their coverage counts.
     """
 
     evidence: SetEvidence
-    images: Sequence[ImageResult] = field(default=())
     # the photos that count toward coverage: the ones the judge keeps (usable, of the subject, one per copy)
     shots: Sequence[ImageResult] = field(default=())
     coverage: dict[str, Any] = field(default_factory=dict)

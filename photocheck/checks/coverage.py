@@ -132,6 +132,9 @@ class MissingAngle(SetRule):
         )
 
 
+_PROFILE_ADVICE = "Add 1 profile view: turn your head fully to one side, so the camera sees it side-on"
+
+
 @register
 class NoProfileView(SetRule):
     """No side view at all: the profile cannot learn the face's outline from the side."""
@@ -154,7 +157,7 @@ class NoProfileView(SetRule):
         yield Hit(
             f"no profile view among {len(ctx.shots)} usable photos",
             "add a photo taken from the side, the head turned fully to one side",
-            advice=(("profile", "Add 1 profile view: turn your head fully to one side, so the camera sees it side-on"),),
+            advice=(("profile", _PROFILE_ADVICE),),
         )
 
 

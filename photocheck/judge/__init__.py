@@ -31,24 +31,22 @@ PerFileIgnores = Callable[[str], set[str]]
 def judge_set(
     path: str, evidence: SetEvidence, pack: Pack, per_file_ignores: PerFileIgnores | None = None
 ) -> SetResult:
-    facts = evidence.facts
     own = [_image_findings(p, evidence, pack, per_file_ignores) for p in evidence.photos]
-    draft = [_image_result(p, f, "keep", (), 0.0) for p, f in zip(evidence.photos, own)]
 
-    removal_rules = [c for c in _set_rules(pack, facts) if REGISTRY[c].removes_photos != "never"]
-    removing = _run_set_rules(removal_rules, SetContext(evidence, images=draft), pack, per_file_ignores)
+    set_rules = _set_rules(pack, evidence.facts)
+    removal_rules = [c for c in set_rules if REGISTRY[c].removes_photos != "never"]
+    other_rules = [c for c in set_rules if c not in removal_rules]
+    removing = _run_set_rules(removal_rules, SetContext(evidence), pack, per_file_ignores)
 
     images: list[ImageResult] = []
     for photo, found in zip(evidence.photos, own):
         action, reasons = decide(photo.path, found, removing)
-        score = 0.0 if action == "remove" else scoring.photo_score(found, pack.scoring)
-        images.append(_image_result(photo, found, action, reasons, score))
+        images.append(_image_result(photo, found, action, reasons, scoring.photo_score(found, pack.scoring, action)))
 
     kept = [p for p, i in zip(evidence.photos, images) if i.action == "keep"]
     to_replace = [p for p, i in zip(evidence.photos, images) if i.action == "replace"]
     coverage = tally(kept)
-    ctx = SetContext(evidence, images=images, shots=[i for i in images if i.action == "keep"], coverage=coverage)
-    other_rules = [c for c in _set_rules(pack, facts) if c not in removal_rules]
+    ctx = SetContext(evidence, shots=[i for i in images if i.action == "keep"], coverage=coverage)
     set_findings = removing + _run_set_rules(other_rules, ctx, pack, per_file_ignores)
     set_findings.sort(key=_set_order)
 
@@ -56,20 +54,25 @@ def judge_set(
     missing: list[str] = []
     holders: dict[str, list[str]] = {}
     for code in other_rules:
-        rule, opts = REGISTRY[code](), pack.rules[code].options
         if not REGISTRY[code].in_coverage:
             continue
+        rule, opts = REGISTRY[code](), pack.rules[code].options
         targets.extend(rule.targets(ctx, opts))  # type: ignore[union-attr]
         for gap, n in rule.tally(coverage, opts).items():  # type: ignore[union-attr]
             if n:
                 continue
             missing.append(gap)
-            holders[gap] = [p.path for p in to_replace if rule.tally(tally([p]), opts).get(gap)]  # type: ignore[union-attr]
+            held = [p.path for p in to_replace if rule.tally(tally([p]), opts).get(gap)]  # type: ignore[union-attr]
+            if held:
+                holders[gap] = held
     coverage_share = scoring.coverage_share(targets)
-    coverage = {**coverage, "missing": missing, "replace_only": {k: v for k, v in tally(to_replace).items()}}
+    coverage = {**coverage, "missing": missing, "replace_only": tally(to_replace)}
 
     images.sort(key=lambda r: r.path)
-    penalised = [f for f in set_findings if not REGISTRY[f.code].in_coverage and REGISTRY[f.code].removes_photos == "never"]
+    # coverage rules score through the coverage share, removing rules through their photos' 0: the rest is penalised
+    penalised = [
+        f for f in set_findings if not REGISTRY[f.code].in_coverage and REGISTRY[f.code].removes_photos == "never"
+    ]
     score = scoring.set_score([i.score for i in images], penalised, pack.scoring, coverage_share)
     any_not_kept = any(i.action != "keep" for i in images)
     any_set_error = any(f.severity is Severity.ERROR for f in set_findings)
@@ -78,7 +81,7 @@ def judge_set(
         score=score,
         verdict=scoring.verdict(score, any_not_kept, any_set_error, pack.scoring),
         coverage=coverage,
-        advice=tuple(advise(images, set_findings, {g: h for g, h in holders.items() if h})),
+        advice=tuple(advise(images, set_findings, holders)),
         findings=tuple(set_findings),
         images=tuple(images),
         rejected=tuple(sorted(i.path for i in images if i.action == "remove")),

@@ -8,8 +8,8 @@ to replace could fill.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 
+from ..checks.base import file_name
 from ..model import Finding, ImageResult, Severity
 
 # how a gap reads in "your only ... " (keys of the coverage rules' tallies)
@@ -29,16 +29,12 @@ _GAP_NAMES = {
 }
 
 
-def _name(path: str) -> str:
-    return Path(path).name or path
-
-
 def advise(
     images: Sequence[ImageResult],
     set_findings: Sequence[Finding],
     holders: Mapping[str, Sequence[str]],
 ) -> list[str]:
-    """`set_findings` in report order; `holders`: for each missing gap, the photos to replace that show it."""
+    """`set_findings` in report order; `holders`: for each missing gap that photos to replace show, those photos."""
     out: list[str] = []
     for f in set_findings:
         if f.code == "ID02":
@@ -47,23 +43,23 @@ def advise(
     named: set[str] = set()
     by_path = {i.path: i for i in images}
     for f in set_findings:
-        drop = [p for p in f.removes if p not in named and by_path.get(p) is not None and by_path[p].action == "remove"]
+        drop = [p for p in f.removes if p not in named]  # the judge made every one of them "remove"
         if not drop:
             continue
         named.update(drop)
         if f.code == "DS02":
-            keep = next((p for p in f.paths if p not in f.removes), None)
-            kept = by_path.get(keep) if keep else None
-            if keep is not None and kept is not None and kept.action == "keep":
-                same = f": same shot as {_name(keep)}"
-            else:  # the copy that stays is named in its own line (to replace, or removed for another reason)
-                same = ": an extra copy of a photo to replace below" if kept is not None and kept.action == "replace" else ": an extra copy"
-            out.append(f"Remove {', '.join(_name(p) for p in drop)}{same}")
+            keep = by_path[next(p for p in f.paths if p not in f.removes)]
+            # a copy that stays but is to replace is named in its own line below; each photo is named once
+            same = {
+                "keep": f": same shot as {file_name(keep.path)}",
+                "replace": ": an extra copy of a photo to replace below",
+            }.get(keep.action, ": an extra copy")
+            out.append(f"Remove {', '.join(file_name(p) for p in drop)}{same}")
         else:
-            out += [f"Remove {_name(p)}: {f.name}" for p in drop]
+            out += [f"Remove {file_name(p)}: {f.name}" for p in drop]
     # replace: the worst first; say which missing gap only this photo shows
     asked = {gap for f in set_findings for gap, _ in f.advice if gap}
-    holders = {gap: paths for gap, paths in holders.items() if gap in asked and paths}
+    holders = {gap: paths for gap, paths in holders.items() if gap in asked}
     only: dict[str, list[str]] = {}
     shared: dict[str, list[str]] = {}
     for gap, paths in holders.items():
@@ -81,7 +77,7 @@ def advise(
         elif img.path in shared:
             role = f" (it has the {' and '.join(_GAP_NAMES.get(g, g) for g in shared[img.path])} the set lacks)"
         fix = f" — {errors[0].fix}" if errors and errors[0].fix else ""
-        out.append(f"Replace {_name(img.path)}{role}: {reasons}{fix}")
+        out.append(f"Replace {file_name(img.path)}{role}: {reasons}{fix}")
     # add: what the set lacks that no photo to replace shows
     for f in set_findings:
         if f.code == "ID02" or f.removes:

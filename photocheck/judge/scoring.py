@@ -1,13 +1,15 @@
 """The one score formula (pure; golden numbers pinned by tests).
 
-photo score = max(0, 100 - sum of the penalties of its findings by severity); an unreadable photo scores 0.
-quality     = mean photo score over the set; a photo a set rule rejects (ID01's intruder) counts as 0.
-coverage    = share of the coverage targets the usable distinct photos meet, 0..1: each selected coverage
+photo score = max(0, 100 - sum of the penalties of its findings by severity); an unreadable photo scores 0,
+              and so does a photo the judge removes (ID01's other person, DS02's extra copy).
+quality     = mean photo score over the set.
+coverage    = share of the coverage targets the photos to keep meet, 0..1: each selected coverage
               rule contributes its targets (PO10: frontal, slight-left, slight-right; PO11: a profile;
               EX10: neutral, smile, frown, surprise; LI10: indoor, outdoor, and sunny, overcast when
               required; DS01: min(1, photos / recommended)).
 set score   = max(0, quality_weight * quality + (1 - quality_weight) * 100 * coverage
-                     - penalties of the other set findings (ID02, DS02)); quality alone when no coverage
+                     - penalties of the set findings that neither count coverage nor remove photos (ID02));
+              quality alone when no coverage
               rule is selected; 0 for an empty set.
 verdict     = not-ready  if score < not_ready_below or any set-level error,
               ready      if score >= ready_min_score and no error anywhere,
@@ -25,9 +27,9 @@ from ..packs import ScoringOptions
 _ORDER = {"ready": 0, "needs-work": 1, "not-ready": 2}
 
 
-def photo_score(findings: Iterable[Finding], opts: ScoringOptions) -> float:
+def photo_score(findings: Iterable[Finding], opts: ScoringOptions, action: str = "keep") -> float:
     findings = list(findings)
-    if any(f.code == "IQ01" for f in findings):
+    if action == "remove" or any(f.code == "IQ01" for f in findings):
         return 0.0
     penalty = {
         Severity.ERROR: opts.photo_penalty_error,

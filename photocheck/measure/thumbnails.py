@@ -10,7 +10,6 @@ import io
 
 from PIL import Image, ImageOps
 
-from ..errors import ImageLoadError
 from ..model import Report
 from .imageio import read_file
 from .options import LoadLimits
@@ -31,7 +30,7 @@ def thumbnail(path: str, limits: LoadLimits = LoadLimits()) -> str | None:
             small.thumbnail((THUMB_LONG_SIDE, THUMB_LONG_SIDE))
             buf = io.BytesIO()
             small.save(buf, "JPEG", quality=78)
-    except (ImageLoadError, Exception):  # noqa: BLE001 - a photo that cannot be shown is shown as a placeholder
+    except Exception:  # noqa: BLE001 - a photo that cannot be shown (ImageLoadError, a decoder error) is a placeholder
         return None
     return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 

@@ -39,7 +39,9 @@ def _measure(path: str) -> ImageFacts:
     return _worker.facts(path)
 
 
-def parallel_facts(measurer: Measurer, paths: Sequence[str], indices: Sequence[int]) -> Iterator[tuple[int, ImageFacts]]:
+def parallel_facts(
+    measurer: Measurer, paths: Sequence[str], indices: Sequence[int]
+) -> Iterator[tuple[int, ImageFacts]]:
     """(index, facts) for each path, in completion order; falls back to the calling process for few photos.
     Facts measured by the workers are stored in the measurer's cache here (workers keep no cache)."""
     if len(paths) < MIN_PHOTOS_FOR_WORKERS:

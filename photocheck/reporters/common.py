@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from ..model import Finding, ImageResult, Report, SetResult
@@ -24,6 +24,12 @@ def located_findings(report: Report) -> Iterator[Located]:
         for img in s.images:
             for f in img.findings:
                 yield Located(s, img.path, f, img)
+
+
+def pose_row_missing(pose: str, missing: Iterable[str]) -> bool:
+    """Is this pose row of the coverage grid one the judge found missing? ("profile" is either side.)"""
+    missing = set(missing)
+    return pose in missing or (pose.startswith("profile-") and "profile" in missing)
 
 
 def summary_line(report: Report) -> str:

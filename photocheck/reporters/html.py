@@ -14,7 +14,8 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from ..model import ImageResult, Report, SetResult, Severity
-from ..vocabulary import EXPRESSIONS, LIGHTING_KEYS, POSE_BUCKETS
+from ..vocabulary import ACTIONS, EXPRESSIONS, LIGHTING_KEYS, POSE_BUCKETS
+from .common import pose_row_missing
 
 _ENV = Environment(
     loader=FileSystemLoader(Path(__file__).resolve().parent / "templates"),
@@ -22,7 +23,8 @@ _ENV = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-_ACTION_ORDER = {"remove": 0, "replace": 1, "keep": 2}
+# cards: photos to remove first, then to replace, then to keep (the reverse of ACTIONS, weakest first)
+_ACTION_ORDER = {a: i for i, a in enumerate(reversed(ACTIONS))}
 
 
 def _card(img: ImageResult, thumbnails: Mapping[str, str]) -> dict[str, Any]:
@@ -55,10 +57,6 @@ def _card(img: ImageResult, thumbnails: Mapping[str, str]) -> dict[str, Any]:
     }
 
 
-def _is_missing_pose(pose: str, missing: list[str]) -> bool:
-    return pose in missing or (pose.startswith("profile-") and "profile" in missing)
-
-
 def _coverage_view(s: SetResult) -> dict[str, Any]:
     cov = s.coverage
     missing = list(cov.get("missing", []))
@@ -68,7 +66,7 @@ def _coverage_view(s: SetResult) -> dict[str, Any]:
         "columns": [(e, e in missing, spare.get("expression", {}).get(e, 0)) for e in EXPRESSIONS],
         "grid": [
             (p, [(e, grid.get(p, {}).get(e, 0)) for e in EXPRESSIONS], cov.get("pose", {}).get(p, 0),
-             _is_missing_pose(p, missing), spare.get("pose", {}).get(p, 0))
+             pose_row_missing(p, missing), spare.get("pose", {}).get(p, 0))
             for p in POSE_BUCKETS
         ],
         "lights": [(k, cov.get("lighting", {}).get(k, 0), k in missing) for k in LIGHTING_KEYS],
@@ -81,7 +79,8 @@ def render_html(report: Report, *, thumbnails: Mapping[str, str] | None = None, 
     for s in report.sets:
         sets.append({
             "result": s,
-            "cards": sorted((_card(i, thumbs) for i in s.images), key=lambda c: (_ACTION_ORDER[c["action"]], c["name"])),
+            "cards": sorted((_card(i, thumbs) for i in s.images),
+                            key=lambda c: (_ACTION_ORDER[c["action"]], c["name"])),
             "set_findings": sorted(s.findings, key=lambda f: (-f.severity.rank, f.code)),
             "usable": len(s.usable_images),
             **(_coverage_view(s) if s.coverage else {"columns": [], "grid": [], "lights": []}),

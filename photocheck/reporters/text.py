@@ -12,6 +12,7 @@ from rich.markup import escape
 
 from ..model import Report, SetResult, Severity
 from ..vocabulary import EXPRESSIONS, LIGHTING_KEYS, POSE_BUCKETS
+from .common import pose_row_missing
 
 _STYLE = {"ready": "bold green", "needs-work": "bold yellow", "not-ready": "bold red"}
 _SEV = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
@@ -46,7 +47,10 @@ def render_text(report: Report, *, color: bool = False, width: int = 100, **_: A
         for img in s.images:
             if not img.findings and img.action == "keep":
                 continue
-            action = "" if img.action == "keep" else f"  [{_ACTION_STYLE[img.action]}]{img.action}[/] ({', '.join(img.reasons)})"
+            action = (
+                "" if img.action == "keep"
+                else f"  [{_ACTION_STYLE[img.action]}]{img.action}[/] ({', '.join(img.reasons)})"
+            )  # fmt: skip
             con.print(f"  [bold]{escape(img.path)}[/]  {img.score:.0f}/100{action}")
             for f in img.findings:
                 fix = f" — {escape(f.fix)}" if f.fix else ""
@@ -92,8 +96,7 @@ def coverage_grid(coverage: dict[str, Any]) -> list[str]:
         row = grid.get(pose, {})
         cells = "".join(f"{row.get(e, 0):>9}" if row.get(e) else f"[dim]{'·':>9}[/]" for e in EXPRESSIONS)
         n = pose_total.get(pose, 0)
-        gap = pose in missing or (pose.startswith("profile-") and "profile" in missing)
-        label = f"[yellow]{pose:<19}[/]" if gap else f"{pose:<19}"
+        label = f"[yellow]{pose:<19}[/]" if pose_row_missing(pose, missing) else f"{pose:<19}"
         extra = spare.get("pose", {}).get(pose, 0)
         more = f"  [yellow]+{extra} to replace[/]" if extra else ""
         lines.append(f"    {label}{cells}{n:>9}{more}")
