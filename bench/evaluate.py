@@ -3,7 +3,8 @@
     .venv/bin/python bench/evaluate.py [FOLDER] [--json out.json] [--no-degradations]
 
 FOLDER defaults to $PHOTOCHECK_CORPUS or ../shared/corpus. Prints: face detection recall, pose / expression /
-lighting confusion matrices, identity (intruder recall, false flags, subject choice in group photos), and
+lighting confusion matrices, identity (intruder recall, false flags, subject choice in group photos), the
+AFLW2000-3D head-pose benchmark (bench/pose_benchmark.py, on ../shared/pose or $PHOTOCHECK_POSE), and
 degradation detection (every clean single-face photo also checked as blurred / noisy / re-compressed /
 downscaled / darkened / over-exposed copies made here: recall per rule, false alarms on the originals).
 Expressions are judged in the set of each labelled person, as a user's set would be (frowns are read
@@ -28,6 +29,8 @@ from PIL import Image, ImageOps
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+import pose_benchmark  # noqa: E402  (bench/ is on the path: this script's folder)
 
 from photocheck import Checker
 from photocheck.discovery import PhotoSet
@@ -275,6 +278,7 @@ def main() -> None:
     ap.add_argument("--json", type=Path, help="write every number to this JSON file too")
     ap.add_argument("--no-degradations", action="store_true", help="skip the degraded-copy run (the slow part)")
     ap.add_argument("--pack", default="default", help="rule pack to evaluate (default: default)")
+    ap.add_argument("--no-pose-benchmark", action="store_true", help="skip the AFLW2000-3D head-pose benchmark")
     args = ap.parse_args()
     rows = read_labels(args.folder)
     # the corpus is mostly below 1K: judge everything else without the resolution rules' errors hiding it
@@ -291,6 +295,15 @@ def main() -> None:
         }
         if not args.no_degradations:
             results["degradations"] = degradations(per_photo, args.folder, measured)
+    if not args.no_pose_benchmark and (pose_benchmark.pose_dir() / "labels.csv").is_file():
+        print()
+        from photocheck.measure.analyzers.faces import FaceDetector
+
+        pose_rows = pose_benchmark.read_labels(pose_benchmark.pose_dir())
+        results["pose_benchmark"] = pose_benchmark.score(
+            pose_benchmark.measure(pose_benchmark.pose_dir(), pose_rows, FaceDetector())
+        )
+        pose_benchmark.print_report(results["pose_benchmark"])
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
 

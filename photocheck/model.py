@@ -73,11 +73,13 @@ class FaceFacts:
     """One face found in the photo. Coordinates are in oriented full-resolution pixels."""
 
     box: tuple[int, int, int, int]  # x, y, w, h
-    detector: str  # "landmarker", "landmarker-tile", "landmarker-crop", "profile-cascade"
-    yaw: float | None  # degrees, > 0 = subject turned to their own left
-    pitch: float | None  # degrees, > 0 = chin up
-    roll: float | None  # degrees
-    profile_side: str | None  # "left"/"right" when only the profile cascade saw the face (no angles)
+    # "landmarker", "landmarker-tile", "landmarker-crop", "landmarker-lifted", "face-boxes", "profile-cascade"
+    detector: str
+    # degrees, AFLW2000-3D's convention (SPEC §2): yaw > 0 = subject turned to their own left
+    yaw: float | None
+    pitch: float | None
+    roll: float | None
+    profile_side: str | None  # "left"/"right" for a face seen without landmarks (side from the pose network)
     key_points: dict[str, tuple[float, float]]  # eyes, nose tip, mouth corners, chin
     blendshapes: dict[str, float]  # mediapipe's 52 scores (empty for cascade-only faces)
     cut_off: float  # 0..1 share of the face outside the image
@@ -97,6 +99,8 @@ class FaceFacts:
     # perceptual hashes (hex) of the face region and of its mirror image: a crop keeps them (DS02)
     face_hash: str | None = None
     face_hash_mirrored: str | None = None
+    # |landmarker yaw - pose network yaw| in degrees; None when only one of them saw the face
+    pose_disagreement: float | None = None
 
 
 @dataclass(frozen=True)

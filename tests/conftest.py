@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import csv
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,19 +13,23 @@ from photocheck import Checker
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 DEMO = ROOT / "photocheck" / "demo"
+sys.path.insert(0, str(ROOT / "bench"))
 
-
-def corpus_dir() -> Path:
-    """The labelled photo corpus: env PHOTOCHECK_CORPUS, default ../shared/corpus beside the repo."""
-    return Path(os.environ.get("PHOTOCHECK_CORPUS", ROOT.parent / "shared" / "corpus"))
+from datasets import corpus_dir, pose_dir, read_labels  # noqa: E402  (the one path helper, shared with bench/)
 
 
 def corpus_labels() -> list[dict[str, str]]:
     labels = corpus_dir() / "labels.csv"
     if not labels.is_file():
         pytest.skip(f"labelled corpus not found at {corpus_dir()} (set PHOTOCHECK_CORPUS)")
-    with labels.open(encoding="utf-8") as fh:
-        return list(csv.DictReader(line for line in fh if not line.startswith("#")))
+    return read_labels(corpus_dir())
+
+
+def pose_labels() -> list[dict[str, str]]:
+    labels = pose_dir() / "labels.csv"
+    if not labels.is_file():
+        pytest.skip(f"AFLW2000-3D pose photos not found at {pose_dir()} (set PHOTOCHECK_POSE)")
+    return read_labels(pose_dir())
 
 
 def corpus_photo(rel: str) -> Path:
@@ -46,7 +50,7 @@ def pytest_configure(config: pytest.Config) -> None:
 _SLOW_MODULES = {
     "test_api_and_scoring", "test_bad_inputs", "test_corpus_analyzers", "test_degradations", "test_html_report",
     "test_identity_corpus", "test_linter_integration", "test_reference", "test_report_and_cli", "test_robustness",
-    "test_sets_corpus", "test_stages", "test_layering",
+    "test_sets_corpus", "test_stages", "test_layering", "test_pose_benchmark", "test_pose_models",
 }  # fmt: skip
 
 

@@ -15,6 +15,8 @@ from importlib import resources
 import jsonschema
 import pytest
 
+from photocheck._version import __version__
+
 from photocheck.evidence import build_evidence
 from photocheck.judge import judge_report, judge_set
 from photocheck.model import ImageFacts
@@ -50,8 +52,8 @@ def test_every_format_has_a_golden_file():
 def test_format_matches_golden_file(report, fmt):
     text = REPORTERS[fmt](report, color=False)
     if fmt == "sarif":
-        text = text.replace('"version": "0.1.0"', '"version": "0.0.0-golden"')
-        text = text.replace('"semanticVersion": "0.1.0"', '"semanticVersion": "0.0.0-golden"')
+        text = text.replace(f'"version": "{__version__}"', '"version": "0.0.0-golden"')
+        text = text.replace(f'"semanticVersion": "{__version__}"', '"semanticVersion": "0.0.0-golden"')
     golden = GOLDEN / f"report.{fmt}.{_SUFFIX[fmt]}"
     if os.environ.get("PHOTOCHECK_UPDATE_GOLDEN"):
         golden.parent.mkdir(exist_ok=True)

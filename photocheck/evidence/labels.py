@@ -60,7 +60,8 @@ class ClassifyOptions:
 
 
 def pose_bucket(face: FaceFacts, opts: PoseOptions) -> str | None:
-    """Spec §2 buckets from the subject's own perspective; cascade-only faces are profiles by construction."""
+    """Spec §2 buckets from the subject's own perspective. Facts recorded before the pose network may hold
+    a cascade-only face with a side and no angles: a profile by construction."""
     if face.yaw is None:
         return f"profile-{face.profile_side}" if face.profile_side else None
     side = "left" if face.yaw > 0 else "right"
@@ -93,12 +94,18 @@ def _conf(value: float, threshold: float) -> float:
 
 
 def pose_confidence(face: FaceFacts, opts: PoseOptions) -> float | None:
-    """0.5 on a bucket boundary, 1.0 at 10° or more from it; a profile seen only by the cascade: 0.6."""
+    """How sure the bucket is: 0.5 on a bucket boundary, 1.0 at 10° or more from it, capped by how well the
+    two estimates agree (1.0 within 4°, 0.5 at 20° apart); a face seen by one estimate only is capped at 0.7."""
     if face.yaw is None:
-        return 0.6 if face.profile_side else None
+        return 0.6 if face.profile_side else None  # facts recorded before the pose network
     a = abs(face.yaw)
     margin = min(abs(a - b) for b in (opts.frontal_max_yaw, opts.slight_max_yaw, opts.three_quarter_max_yaw))
-    return round(min(1.0, 0.5 + margin / 20.0), 3)
+    conf = min(1.0, 0.5 + margin / 20.0)
+    if face.pose_disagreement is not None:
+        conf = min(conf, max(0.3, 1.0 - max(0.0, face.pose_disagreement - 4.0) / 32.0))
+    elif not face.key_points:
+        conf = min(conf, 0.7)
+    return round(conf, 3)
 
 
 def expression(

@@ -37,6 +37,9 @@ class IdentityOptions:
     max_abs_yaw: float = 50.0  # degrees; descriptors of turned-away faces are unreliable
     min_sharpness: float = 0.15  # focus ratio (see FC03); below it a descriptor is unreliable
     mixed_min_ratio: float = 0.5  # a second person in at least this share of the subject's photos = ID02
+    # a face whose identity cannot be read stops a mismatch ("cannot tell") only when it is at least this
+    # tall relative to the photo's best readable face: bystanders cut off at the bottom are not the subject
+    unreadable_min_relative_height: float = 0.75
 
 
 @dataclass(frozen=True)
@@ -119,10 +122,11 @@ def verifiable(face: FaceFacts, opts: IdentityOptions) -> bool:
 
 
 def prominent_face(faces: Sequence[FaceFacts] | None) -> int | None:
-    """Without identity: the largest face, landmarked faces before cascade-only ones."""
+    """Without identity: the largest face; a box-only face (no landmarks) counts at half its area, so it wins
+    only when it is clearly the bigger head (a profile beside a small false landmarker hit)."""
     if not faces:
         return None
-    return max(range(len(faces)), key=lambda i: (faces[i].yaw is not None, faces[i].box[2] * faces[i].box[3]))
+    return max(range(len(faces)), key=lambda i: faces[i].box[2] * faces[i].box[3] * (1.0 if faces[i].key_points else 0.5))
 
 
 # --------------------------------------------------------------------------------------------- people
@@ -228,6 +232,8 @@ def _against(faces: Sequence[FaceFacts], centre: Sequence[float], opts: Identity
     # as they are not tiny background faces: their presence means "cannot tell", never "someone else"
     unreadable = [i for i, f in enumerate(faces) if distances[i] is None and f.box[3] >= opts.min_face_height]
     if verified:
+        tallest = max(faces[i].box[3] for i in verified)
+        unreadable = [i for i in unreadable if faces[i].box[3] >= opts.unreadable_min_relative_height * tallest]
         best = min(verified, key=lambda i: (distances[i], i))
         if distances[best] <= opts.max_distance:  # type: ignore[operator]
             return PhotoIdentity("match", best, best, distances)

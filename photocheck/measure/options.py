@@ -57,3 +57,14 @@ class DetectorOptions:
     profile_min_size: float = 0.08  # share of the shorter image side
     profile_min_neighbors: int = 4
     profile_scale_step: float = 1.05
+    # FaceBoxes: the frame it sees (long side, px), the score to accept a head, and the higher score to add
+    # a head the landmarker did not see when other faces were found (background posters, patterned cloth)
+    face_boxes_long_side: int = 640
+    face_boxes_min_score: float = 0.5
+    face_boxes_add_score: float = 0.8
+    # a landmarker face smaller than this share of the FaceBoxes head around it is an ear or a cheek:
+    # matched pairs on ../shared/pose are 0.66-2.2 (1st-99th percentile), the false ones 0.06-0.31
+    implausible_face_area_ratio: float = 0.4
+    # below this |yaw| the pose network's and the landmarker's yaw are averaged (pose bench: 2.56° -> 2.46°
+    # at 0-30°); above it the network alone (the landmarker under-reads large turns)
+    pose_average_below_yaw: float = 30.0

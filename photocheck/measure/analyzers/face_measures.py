@@ -221,6 +221,7 @@ def _measure_region(
         pitch=_r(raw.pitch),
         roll=_r(raw.roll),
         profile_side=raw.profile_side,
+        pose_disagreement=_r(raw.pose_disagreement, 1),
         key_points=key_points,
         blendshapes={k: round(v, 4) for k, v in raw.blendshapes.items()},
         cut_off=round(cut_off, 4),

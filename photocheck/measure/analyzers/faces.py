@@ -1,14 +1,22 @@
-"""Finding faces: MediaPipe Face Landmarker, tiled for small faces, with a profile-cascade fallback.
+"""Finding faces and their pose: MediaPipe Face Landmarker, FaceBoxes, and 3DDFA-V2's pose network.
 
 The landmarker's short-range detector misses faces below about a tenth of the image's longer side and
-most true profile views. So: one full-frame pass; tiles when no face or only small faces were found;
-and when still nothing, OpenCV's profile cascade (plain and mirrored), whose hits get a landmarker pass
-on an enlarged crop — a profile that fills the crop is often read after all.
+most true profile views, and now and then locks onto an ear or a cheek. So: one full-frame landmarker
+pass, tiles when no face or only small faces were found; then FaceBoxes (trained with profiles) on the
+same frame. A landmarker face that covers only a fraction of a FaceBoxes head is implausible and is
+replaced; a FaceBoxes face the landmarker missed gets a landmarker pass on an enlarged crop (a profile
+that fills the crop is often read after all) or stays a box-only face. OpenCV's profile cascade is the
+last resort when neither found anything.
+
+Every face's yaw, pitch and roll come from the pose network on its FaceBoxes box (the landmark box when
+FaceBoxes did not see it), averaged with the landmarker's yaw for small turns where both are good; the
+side of a profile is the sign of that yaw, never which detector pass fired.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import math
 import os
@@ -24,10 +32,13 @@ import numpy as np
 
 from ...errors import ModelError
 from ..options import DetectorOptions
+from .bundled import BUNDLED_SHA256, MODELS_DIR
+from .face_boxes import FaceBoxes
 from .frames import Frame
+from .head_pose import FACE_BOXES_CROP, LANDMARK_BOX_CROP, HeadPoseNet
 
-BUNDLED_MODEL = Path(__file__).resolve().parents[2] / "models" / "face_landmarker.task"
-BUNDLED_MODEL_SHA256 = "64184e229b263107bc2b804c6625db1341ff2bb731874b0bcc2fe6544e0bc9ff"
+BUNDLED_MODEL = MODELS_DIR / "face_landmarker.task"
+BUNDLED_MODEL_SHA256 = BUNDLED_SHA256["face_landmarker.task"]
 MODEL_ENV = "PHOTOCHECK_FACE_MODEL"
 
 # the landmarker sees a downscaled frame anyway (its detector runs at 128 px); more pixels only cost time
@@ -47,7 +58,9 @@ class RawFace:
     yaw: float | None
     pitch: float | None
     roll: float | None
-    profile_side: str | None = None  # "left"/"right" for cascade-only profile faces
+    profile_side: str | None = None  # "left"/"right" for faces without landmarks, from the pose estimate
+    head_box: tuple[float, float, float, float] | None = None  # FaceBoxes' box of this face, if it saw it
+    pose_disagreement: float | None = None  # |landmarker yaw - pose network yaw|, degrees
 
 
 def resolve_model_path(explicit: str | os.PathLike[str] | None = None) -> Path:
@@ -78,16 +91,14 @@ def read_model(path: Path) -> bytes:
 
 
 def rotation_to_ypr(matrix: np.ndarray) -> tuple[float, float, float]:
-    """Yaw, pitch, roll in degrees from the landmarker's face transformation matrix.
-
-    Signs (checked on the labelled corpus): yaw > 0 = subject turned to their own left (nose toward
-    the image's right). Pitch and roll signs are MediaPipe's; PO01 uses only their magnitude.
-    """
+    """Yaw, pitch, roll in degrees from the landmarker's face transformation matrix, in the SPEC's convention
+    (AFLW2000-3D's pitch and roll; yaw > 0 = subject turned to their own left, nose toward the image's
+    right). MediaPipe's own pitch and roll have the opposite signs (checked on ../shared/pose)."""
     r = np.asarray(matrix, dtype=np.float64)[:3, :3]
     sy = math.hypot(r[0, 0], r[1, 0])
-    pitch = math.degrees(math.atan2(r[2, 1], r[2, 2]))
+    pitch = -math.degrees(math.atan2(r[2, 1], r[2, 2]))
     yaw = math.degrees(math.atan2(-r[2, 0], sy))
-    roll = math.degrees(math.atan2(r[1, 0], r[0, 0]))
+    roll = -math.degrees(math.atan2(r[1, 0], r[0, 0]))
     return yaw, pitch, roll
 
 
@@ -159,6 +170,8 @@ class FaceDetector:
         self._profile = cv2.CascadeClassifier(str(cascade))
         if self._profile.empty():
             raise ModelError(f"OpenCV profile-face cascade missing at {cascade} (opencv-contrib-python < 5 ships it)")
+        self._head_boxes = FaceBoxes(self.options.face_boxes_long_side, self.options.face_boxes_min_score)
+        self._pose = HeadPoseNet()
         if self.model_path.resolve() != BUNDLED_MODEL:
             # a user's model file is not known to be a landmarker: find out now, not on the first photo
             self._start()
@@ -231,14 +244,83 @@ class FaceDetector:
         largest = max((f.box[3] for f in faces), default=0.0)
         if largest < opts.tile_when_largest_face_below * min(h, w):
             faces = self._merge(faces, self._tiles(rgb))
+        faces = self._reconcile(rgb, faces, self._find_heads(rgb, frame))
         if not faces:
             faces = self._profiles(rgb)
         if not faces:
             # dark and backlit faces: lift the shadows and look once more (only photos with no face pay)
             lifted = _SHADOW_LIFT[rgb]
-            faces = self._landmark(lifted, (0.0, 0.0), "landmarker-lifted") or self._profiles(lifted)
+            faces = self._reconcile(
+                lifted, self._landmark(lifted, (0.0, 0.0), "landmarker-lifted"), self._find_heads(lifted, None)
+            ) or self._profiles(lifted)
+        faces = [self._with_pose(rgb, f) for f in faces]
         faces.sort(key=lambda f: (-f.box[2] * f.box[3], f.box[0]))
         return faces
+
+    def _find_heads(self, rgb: np.ndarray, frame: Frame | None) -> list[tuple[tuple[float, float, float, float], float]]:
+        """FaceBoxes' faces in analysis pixels (run on the shared detector frame when there is one)."""
+        if frame is None:
+            return self._head_boxes.detect(rgb)
+        k = 1.0 / frame.factor
+        return [((x * k, y * k, bw * k, bh * k), score) for (x, y, bw, bh), score in self._head_boxes.detect(frame.image)]
+
+    def _reconcile(
+        self, rgb: np.ndarray, faces: list[RawFace], heads: list[tuple[tuple[float, float, float, float], float]]
+    ) -> list[RawFace]:
+        """Pair landmarker faces with FaceBoxes heads; replace implausible ones; add heads the landmarker missed."""
+        opts = self.options
+        out: list[RawFace] = []
+        used: set[int] = set()
+        for face in faces:
+            matches = [
+                i for i, (b, _) in enumerate(heads) if _iou(face.box, b) > 0.3 or _overlap_small(face.box, b) > 0.5
+            ]
+            if not matches:
+                out.append(face)
+                continue
+            best = max(matches, key=lambda i: _iou(face.box, heads[i][0]))
+            used.update(matches)
+            head = heads[best][0]
+            if face.box[2] * face.box[3] < opts.implausible_face_area_ratio * head[2] * head[3]:
+                # an ear, a cheek or a hairline read as a face inside a bigger head: look at the head instead
+                out.append(self._face_from_head(rgb, head))
+            else:
+                out.append(dataclasses.replace(face, head_box=head))
+        # tile faces alone are not confident: a head FaceBoxes sees at its plain threshold is then added too
+        confident = any(f.detector == "landmarker" for f in out)
+        for i, (head, score) in enumerate(heads):
+            if i in used or (confident and score < opts.face_boxes_add_score):
+                continue
+            if any(_iou(head, o.box) > 0.2 or _overlap_small(head, o.box) > 0.5 for o in out):
+                continue
+            out.append(self._face_from_head(rgb, head))
+        return out
+
+    def _face_from_head(self, rgb: np.ndarray, head: tuple[float, float, float, float]) -> RawFace:
+        """A FaceBoxes head: landmarks from a landmarker pass on a crop it fills, or a box-only face."""
+        found = self._crop_landmarks(rgb, head)
+        if found is not None:
+            return dataclasses.replace(found, head_box=head)
+        return RawFace("face-boxes", head, None, {}, None, None, None, head_box=head)
+
+    def _with_pose(self, rgb: np.ndarray, face: RawFace) -> RawFace:
+        """The face's angles from the pose network, fused with the landmarker's yaw where both are good."""
+        if face.head_box is not None:
+            est = self._pose.estimate(rgb, face.head_box, FACE_BOXES_CROP)
+        else:
+            est = self._pose.estimate(rgb, face.box, LANDMARK_BOX_CROP)
+        if est is None:
+            return face
+        yaw, disagreement = est.yaw, None
+        if face.yaw is not None:
+            disagreement = abs(est.yaw - face.yaw)
+            # below ~30° both read well and their errors are partly independent: the mean is best (pose bench)
+            if abs(est.yaw) < self.options.pose_average_below_yaw:
+                yaw = (est.yaw + face.yaw) / 2
+        side = None if face.landmarks is not None else ("left" if yaw > 0 else "right")
+        return dataclasses.replace(
+            face, yaw=yaw, pitch=est.pitch, roll=est.roll, profile_side=side, pose_disagreement=disagreement
+        )
 
     def _tiles(self, rgb: np.ndarray) -> list[RawFace]:
         h, w = rgb.shape[:2]
@@ -265,9 +347,9 @@ class FaceDetector:
         gray = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)
         sh, sw = gray.shape
         min_side = max(24, int(opts.profile_min_size * min(sh, sw)))
-        hits: list[tuple[float, str, tuple[float, float, float, float]]] = []
-        # The cascade is trained on faces whose nose points to the image's left: the subject turned to
-        # their own right. The mirrored pass finds the other side.
+        hits: list[tuple[float, tuple[float, float, float, float]]] = []
+        # The cascade is trained on faces whose nose points to the image's left; the mirrored pass finds the
+        # other side. Which pass fired does not decide the side: the pose network does (see _with_pose).
         for side, img in (("right", gray), ("left", cv2.flip(gray, 1))):
             rects, _, weights = self._profile.detectMultiScale3(
                 img,
@@ -279,18 +361,17 @@ class FaceDetector:
             for (x, y, rw, rh), weight in zip(rects, weights):
                 if side == "left":
                     x = sw - x - rw
-                hits.append((float(weight), side, (x / f, y / f, rw / f, rh / f)))
-        # strongest first, so that where both passes fire on one face the more confident side wins
+                hits.append((float(weight), (x / f, y / f, rw / f, rh / f)))
         hits.sort(key=lambda t: -t[0])
         out: list[RawFace] = []
-        for _, side, box in hits:
+        for _, box in hits:
             if any(_iou(box, o.box) > 0.2 or _overlap_small(box, o.box) > 0.5 for o in out):
                 continue
-            out.append(self._refine_profile(rgb, side, box))
+            out.append(self._refine_profile(rgb, box))
         return out
 
-    def _refine_profile(self, rgb: np.ndarray, side: str, box: tuple[float, float, float, float]) -> RawFace:
-        """Give the landmarker a crop where the profile fills the frame; keep the cascade box if it still fails."""
+    def _crop_landmarks(self, rgb: np.ndarray, box: tuple[float, float, float, float]) -> RawFace | None:
+        """The landmarker on a crop where the face in `box` fills the frame; None when it finds it not."""
         h, w = rgb.shape[:2]
         x, y, bw, bh = box
         cx, cy, half = x + bw / 2, y + bh / 2, max(bw, bh) * 1.1
@@ -300,6 +381,12 @@ class FaceDetector:
             found = self._landmark(rgb[y0:y1, x0:x1], (x0, y0), "landmarker-crop")
             if found:
                 best = max(found, key=lambda r: _iou(r.box, box))
-                if _iou(best.box, box) > 0.1 or _overlap_small(best.box, box) > 0.3:
+                # the crop's face must be this head, and not again a small part of it
+                plausible = best.box[2] * best.box[3] >= self.options.implausible_face_area_ratio * bw * bh
+                if plausible and (_iou(best.box, box) > 0.1 or _overlap_small(best.box, box) > 0.3):
                     return best
-        return RawFace("profile-cascade", box, None, {}, None, None, None, profile_side=side)
+        return None
+
+    def _refine_profile(self, rgb: np.ndarray, box: tuple[float, float, float, float]) -> RawFace:
+        """A cascade hit: landmarks from a crop if the landmarker reads it, else a box-only face."""
+        return self._crop_landmarks(rgb, box) or RawFace("profile-cascade", box, None, {}, None, None, None)

@@ -1,0 +1,35 @@
+"""The model files shipped in the package: read once, each checked against its published SHA-256."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from ...errors import ModelError
+
+MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
+
+# file name -> sha256; the NOTICE beside the files says where each comes from and under which licence
+BUNDLED_SHA256 = {
+    "face_landmarker.task": "64184e229b263107bc2b804c6625db1341ff2bb731874b0bcc2fe6544e0bc9ff",
+    "head_pose_3ddfa_v2_mb05.onnx": "7b6777156fd2bbebdb2a9c1aa522cc42872491ba1a6b97050b660e9e7f4a43bb",
+    "face_boxes.onnx": "09daa1f76035a99d13ba9b31c0280adc483a5f3b2dd3d9b206d4aac17486df3f",
+}
+
+
+def read_bundled(name: str, what: str) -> bytes:
+    """The bytes of a shipped model; missing, unreadable or damaged is a ModelError naming the file."""
+    path = MODELS_DIR / name
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ModelError(f"{what} not found: {path} — reinstall photocheck") from None
+    except OSError as e:
+        raise ModelError(f"{what} cannot be read: {path}: {e.strerror or e}") from None
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != BUNDLED_SHA256[name]:
+        raise ModelError(
+            f"bundled {what} {path} is damaged: sha256 {digest[:16]}… does not match "
+            f"{BUNDLED_SHA256[name][:16]}… — reinstall photocheck"
+        )
+    return data
