@@ -95,6 +95,27 @@ def print_report(res: dict[str, Any]) -> None:
     print(f"  subject face by detector: {res['by_detector']}")
 
 
+def model_timings(folder: Path, rows: list[dict[str, str]], repeats: int = 50) -> dict[str, float]:
+    """Milliseconds per call, models warm, on one core's worth of work: FaceBoxes on a 640 px frame, the pose
+    network on one face (crop, resize, forward, angles)."""
+    from photocheck.measure.analyzers.face_boxes import FaceBoxes
+    from photocheck.measure.analyzers.head_pose import FACE_BOXES_CROP, HeadPoseNet
+
+    boxes, pose = FaceBoxes(), HeadPoseNet()
+    rgb = np.asarray(Image.open(folder / rows[0]["path"]).convert("RGB"))
+    found = boxes.detect(rgb)
+    box = found[0][0] if found else (0.0, 0.0, float(rgb.shape[1]), float(rgb.shape[0]))
+    out = {}
+    for name, call in (("face_boxes_ms", lambda: boxes.detect(rgb)),
+                       ("pose_network_ms", lambda: pose.estimate(rgb, box, FACE_BOXES_CROP))):  # fmt: skip
+        call()
+        t0 = time.perf_counter()
+        for _ in range(repeats):
+            call()
+        out[name] = (time.perf_counter() - t0) / repeats * 1000
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--json", type=Path)
@@ -108,7 +129,9 @@ def main() -> None:
     t0 = time.perf_counter()
     res = score(measure(folder, rows, detector))
     res["seconds"] = time.perf_counter() - t0
+    res.update(model_timings(folder, rows))
     print_report(res)
+    print(f"  per call, warm: FaceBoxes {res['face_boxes_ms']:.1f} ms, pose network {res['pose_network_ms']:.1f} ms")
     if args.json:
         args.json.write_text(json.dumps(res, indent=2))
 

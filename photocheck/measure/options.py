@@ -62,6 +62,8 @@ class DetectorOptions:
     face_boxes_long_side: int = 640
     face_boxes_min_score: float = 0.5
     face_boxes_add_score: float = 0.8
+    # FaceBoxes runs when a landmarker face is turned at least this much (and when faces are missing or small)
+    face_boxes_from_yaw: float = 15.0
     # a landmarker face smaller than this share of the FaceBoxes head around it is an ear or a cheek:
     # matched pairs on ../shared/pose are 0.66-2.2 (1st-99th percentile), the false ones 0.06-0.31
     implausible_face_area_ratio: float = 0.4

@@ -244,7 +244,8 @@ class FaceDetector:
         largest = max((f.box[3] for f in faces), default=0.0)
         if largest < opts.tile_when_largest_face_below * min(h, w):
             faces = self._merge(faces, self._tiles(rgb))
-        faces = self._reconcile(rgb, faces, self._find_heads(rgb, frame))
+        if self._needs_heads(faces, h, w):
+            faces = self._reconcile(rgb, faces, self._find_heads(rgb, frame))
         if not faces:
             faces = self._profiles(rgb)
         if not faces:
@@ -256,6 +257,18 @@ class FaceDetector:
         faces = [self._with_pose(rgb, f) for f in faces]
         faces.sort(key=lambda f: (-f.box[2] * f.box[3], f.box[0]))
         return faces
+
+    def _needs_heads(self, faces: list[RawFace], h: int, w: int) -> bool:
+        """FaceBoxes costs ~20 ms: run it where the landmarker alone may be wrong. That is: no face, only tile
+        faces, only small faces (an ear or a cheek is read as a small face), or a turned head (its box decides
+        the pose network's crop; the landmark box under-frames profiles). A frontal, full-frame face is left to
+        the landmarker (on ../shared/pose both boxes give the same yaw error below 30°)."""
+        opts = self.options
+        if not faces or not any(f.detector == "landmarker" for f in faces):
+            return True
+        if max(f.box[3] for f in faces) < opts.tile_when_largest_face_below * min(h, w):
+            return True
+        return any(f.yaw is not None and abs(f.yaw) >= opts.face_boxes_from_yaw for f in faces)
 
     def _find_heads(self, rgb: np.ndarray, frame: Frame | None) -> list[tuple[tuple[float, float, float, float], float]]:
         """FaceBoxes' faces in analysis pixels (run on the shared detector frame when there is one)."""
