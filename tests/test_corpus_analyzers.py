@@ -19,8 +19,9 @@ def test_face_found_where_the_label_says_one_is_visible(corpus_facts):
     missed = [row["path"] for row, f in with_face if not f.faces]
     recall = 1 - len(missed) / len(with_face)
     print(f"\nface detection recall {len(with_face) - len(missed)}/{len(with_face)} = {recall:.1%}; missed {missed}")
-    # measured: one miss, a dark, fully side-on AFLW2000 profile (yaw 71°) that no detector here reads
-    assert len(missed) <= 1, missed
+    # measured: none missed; the dark, fully side-on AFLW2000 profile (yaw 71°) the landmarker and the cascade
+    # missed is found by FaceBoxes
+    assert not missed, missed
 
 
 def test_no_face_on_the_landscape(corpus_facts):
@@ -59,7 +60,7 @@ def test_pose_bucket_agrees_with_labels(corpus_facts, checker):
             side_total += 1
             side_agree += bucket.split("-")[-1] == label.split("-")[-1]
     print(f"\npose bucket agreement {agree}/{total} = {agree / total:.1%}; turned-face side {side_agree}/{side_total}")
-    assert agree / total >= 0.88
+    assert agree / total >= 0.91  # measured 137/149 (133/148 with the landmarker alone)
     assert side_agree / side_total >= 0.85
 
 
@@ -70,7 +71,7 @@ def test_profiles_are_found_as_profiles(corpus_facts, checker):
         1 for row, f in profiles if (s := _subject(f)) and (classify.pose_bucket(s, opts) or "").startswith("profile")
     )
     print(f"\nprofile views read as profile: {as_profile}/{len(profiles)}")
-    assert as_profile >= len(profiles) - 3
+    assert as_profile == len(profiles)  # measured 17/17 (14/17 before the pose network)
 
 
 def test_expression_agrees_with_labels(corpus_facts, checker):
