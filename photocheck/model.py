@@ -201,7 +201,8 @@ class SetResult:
     score: float
     verdict: str
     # counts over the kept photos (pose / expression / lighting, pose_expression grid), `missing` (what the
-    # selected coverage rules lack) and `replace_only` (counts among the photos to replace)
+    # selected coverage rules lack), `undecided` (gaps no judged photo fills but unjudged photos may: neither
+    # present nor missing) and `replace_only` (counts among the photos to replace)
     coverage: dict[str, Any]
     advice: tuple[str, ...]
     findings: tuple[Finding, ...]

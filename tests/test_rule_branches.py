@@ -233,10 +233,46 @@ def test_li10_names_what_is_missing():
     assert no_sun.message.startswith("no sunny outdoor photo")
 
 
-def test_li10_says_how_many_photos_could_not_be_judged():
-    unknown = {"exif_light_value": None, "sky_fraction": 0.0, "colour_temperature": 5000.0, "flash_fired": None}
-    (hit,) = _fires("LI10", [_shot(0), _shot(1, lighting=unknown), _shot(2, lighting=unknown)])
-    assert "(2 photos could not be judged)" in hit.message
+UNKNOWN_LIGHT = {"exif_light_value": None, "sky_fraction": 0.0, "colour_temperature": 5000.0, "flash_fired": None}
+
+
+def test_li10_when_most_photos_are_unknown_says_so_and_asks_for_nothing():
+    facts = [_shot(0), _shot(1, lighting=UNKNOWN_LIGHT), _shot(2, lighting=UNKNOWN_LIGHT)]
+    (hit,) = _fires("LI10", facts)
+    assert hit.message.startswith("light could not be judged on 2 of 3 photos (1 indoor among the rest)")
+    assert hit.advice == ()
+    result = _judged(facts)
+    assert not any("indoor" in a or "outdoor" in a for a in result.advice), result.advice
+    # unknown is neither present nor missing: the grid does not mark indoor/outdoor as gaps
+    assert "outdoor" not in result.coverage["missing"] and "outdoor" in result.coverage["undecided"]
+
+
+def test_li10_never_asks_for_indoor_photos_on_an_indoor_set_with_unknowns():
+    """The issue's case: 5 of 6 indoor... here 4 indoor and 2 unknown; no 'Add 2 indoor photos'."""
+    facts = _shots(4) + [_shot(4, lighting=UNKNOWN_LIGHT), _shot(5, lighting=UNKNOWN_LIGHT)]
+    (hit,) = _fires("LI10", facts)
+    assert hit.message == "2 of 6 photos could not be judged for light; none of the 4 judged ones is outdoor"
+    advice = _judged(facts).advice
+    assert not any("indoor photos" in a for a in advice), advice
+    (outdoor,) = [a for a in advice if "outdoor" in a]
+    assert outdoor.startswith("If none of the 2 photos photocheck could not judge was taken outdoors")
+
+
+def test_li10_with_every_photo_judged_asks_plainly():
+    advice = _judged(_shots(6)).advice
+    assert "Add 2 outdoor photos, one in sun and one in shade" in advice
+
+
+def test_li10_outdoor_light_unknown_is_not_missing_sun():
+    sky_no_exif = {"exif_light_value": None, "sky_fraction": 0.4, "colour_temperature": 6000.0, "flash_fired": None}
+    # outdoors by the sky; a 1-stop face shadow is neither hard sun (>= 1.5) nor diffuse (<= 0.5): light unknown
+    facts = [_shot(0), _shot(1, lighting=OVERCAST), _shot(2, lighting=sky_no_exif, side_difference_stops=1.0)]
+    assert _evidence(facts).photos[2].lighting["light"] == "unknown"
+    (hit,) = _fires("LI10", facts)
+    assert hit.message == "no sunny outdoor photo among 2 outdoor photos; 1 photo could not be judged for sun or shade"
+    result = _judged(facts)
+    assert "sunny" in result.coverage["undecided"] and "sunny" not in result.coverage["missing"]
+    assert not any(a.startswith("Add an outdoor photo in direct sunlight") for a in result.advice)
 
 
 def test_fc05_needs_a_measurement():

@@ -183,3 +183,35 @@ def test_lighting_classifier_against_labels(set_checker, corpus_facts):
     print(f"\nlighting setting: decided {sum(decided.values())}/{total}, right {right}/{sum(decided.values())}")
     print(f"setting confusion {dict(setting)}\nsunny/overcast {dict(light)}")
     assert right / sum(decided.values()) >= 0.7
+
+
+# ------------------------------------------------------------------------------------------ lighting advice
+
+_LIGHT_ADVICE = {
+    "Add 2 indoor photos": "indoor", "Add 2 outdoor photos": "outdoor",
+    "Add an outdoor photo in direct sunlight": "sunny", "Add an outdoor photo in shade": "overcast",
+}  # fmt: skip
+
+
+def test_no_person_set_is_told_to_add_a_light_its_kept_photos_show(set_checker, corpus_facts):
+    """Never advise what the set may already hold: per labelled person, every unconditional 'Add ... light' step
+    is checked against the labels of the photos the set keeps; a kind any of them shows must not be asked for."""
+    by: dict[str, list] = defaultdict(list)
+    for row, f in corpus_facts:
+        if row["identity"] not in ("various", "no_face") and not f.error:
+            by[row["identity"]].append((row, f))
+    checked = conditional = 0
+    for person, items in by.items():
+        if len(items) < 3:
+            continue
+        result = _judge(set_checker, [f for _, f in items])
+        kept = {i.path for i in result.images if i.action == "keep"}
+        shown = {tag for row, f in items if f.path in kept for tag in row["lighting"].split(";")}
+        for line in result.advice:
+            for prefix, kind in _LIGHT_ADVICE.items():
+                if line.startswith(prefix):
+                    checked += 1
+                    assert kind not in shown, (person, line, sorted(shown))
+            conditional += line.startswith("If none of the")
+    print(f"\nunconditional light steps checked: {checked}; conditional ones (unjudged photos): {conditional}")
+    assert checked + conditional > 0

@@ -109,12 +109,20 @@ class SetRule(Rule):
         raise NotImplementedError
 
     def targets(self, ctx: SetContext, opts: Any) -> list[float]:
-        """Coverage rules: how far each of their targets is met, 0..1 (see scoring.py)."""
-        return [float(n > 0) for n in self.tally(ctx.coverage, opts).values()]
+        """Coverage rules: how far each of their targets is met, 0..1 (see scoring.py); undecided gaps are
+        left out (neither met nor unmet)."""
+        undecided = self.undecided(ctx, opts)
+        return [float(n > 0) for gap, n in self.tally(ctx.coverage, opts).items() if n or not undecided.get(gap)]
 
     def tally(self, coverage: dict[str, Any], opts: Any) -> dict[str, int]:
         """Coverage rules: how many photos fill each of the rule's gaps (keys as in `Hit.advice`), read from
-        coverage counts (`evidence.coverage.tally`). A gap with 0 is missing."""
+        coverage counts (`evidence.coverage.tally`). A gap with 0 is missing — unless `undecided` says some
+        kept photos may fill it."""
+        return {}
+
+    def undecided(self, ctx: SetContext, opts: Any) -> dict[str, int]:
+        """Coverage rules: per gap, how many kept photos could not be judged for it and so may fill it. Such a
+        gap with no photo judged to fill it is neither present nor missing: never advised, never scored."""
         return {}
 
 

@@ -220,31 +220,69 @@ class LightingNotVaried(SetRule):
         )
         return {k: light.get(k, 0) for k in wanted}
 
+    def undecided(self, ctx: SetContext, opts: Options) -> dict[str, int]:
+        """Kept photos whose setting (indoor/outdoor) or, outdoors, whose light (sunny/overcast) is unknown."""
+        no_setting = sum(1 for i in ctx.shots if i.lighting.get("setting", "unknown") == "unknown")
+        no_light = sum(
+            1 for i in ctx.shots
+            if i.lighting.get("setting", "unknown") in ("outdoor", "unknown") and i.lighting.get("light", "unknown") == "unknown"
+        )  # fmt: skip
+        return {"indoor": no_setting, "outdoor": no_setting, "sunny": no_light, "overcast": no_light}
+
     def check(self, ctx: SetContext, opts: Options) -> Iterator[Hit]:
+        """Speaks only of what was measured: a kind of light that unjudged photos may show is never asked for
+        outright, and when most photos could not be judged, that is the finding."""
         light = ctx.coverage.get("lighting", {})
         indoor, outdoor = light.get("indoor", 0), light.get("outdoor", 0)
-        unknown = sum(1 for i in ctx.shots if i.lighting.get("setting", "unknown") == "unknown")
-        note = f" ({unknown} photo{'s' if unknown != 1 else ''} could not be judged)" if unknown else ""
+        shots = len(ctx.shots)
+        unknown = self.undecided(ctx, opts)["indoor"]
+        judged = shots - unknown
+        if shots and unknown * 2 > shots and (not indoor or not outdoor):
+            seen = " and ".join(f"{n} {k}" for k, n in (("indoor", indoor), ("outdoor", outdoor)) if n)
+            yield Hit(
+                f"light could not be judged on {unknown} of {shots} photos"
+                + (f" ({seen} among the rest)" if seen else "")
+                + ": photocheck cannot tell whether the set mixes indoor and outdoor light",
+                "make sure the set has photos both indoors and outdoors (EXIF data, kept by the camera app, "
+                "lets photocheck tell them apart)",
+            )
+            return
         if not indoor or not outdoor:
             missing = "indoor" if not indoor else "outdoor"
-            advice = (
-                "Add 2 outdoor photos, one in sun and one in shade"
-                if missing == "outdoor"
-                else "Add 2 indoor photos, e.g. by a window and under room light"
+            ways = "one in sun and one in shade" if missing == "outdoor" else "e.g. by a window and under room light"
+            if unknown:
+                judged_txt = "judged one is" if judged == 1 else f"{judged} judged ones is"
+                yield Hit(
+                    f"{unknown} of {shots} photos could not be judged for light; none of the {judged_txt} {missing}",
+                    f"if none of the unjudged photos is {missing}, add {missing} photos",
+                    advice=((missing, f"If none of the {unknown} photo{'s' if unknown != 1 else ''} photocheck could "
+                             f"not judge was taken {missing}s, add 2 {missing} photos, {ways}"),),
+                )  # fmt: skip
+                return
+            yield Hit(
+                f"no {missing} photo recognised",
+                f"add {missing} photos",
+                advice=((missing, f"Add 2 {missing} photos, {ways}"),),
             )
-            yield Hit(f"no {missing} photo recognised{note}", f"add {missing} photos", advice=((missing, advice),))
             return
         if opts.require_sunny_and_overcast:
             sunny, overcast = light.get("sunny", 0), light.get("overcast", 0)
             if not sunny or not overcast:
                 missing = "sunny" if not sunny else "overcast"
-                advice = (
-                    "Add an outdoor photo in direct sunlight"
-                    if missing == "sunny"
-                    else "Add an outdoor photo in shade or on a cloudy day"
-                )
+                unjudged = self.undecided(ctx, opts)["sunny"]
+                kind = "in direct sunlight" if missing == "sunny" else "in shade or on a cloudy day"
+                where = f"among {outdoor} outdoor photo{'s' if outdoor != 1 else ''}"
+                if unjudged:
+                    yield Hit(
+                        f"no {missing} outdoor photo {where}; {unjudged} photo{'s' if unjudged != 1 else ''} could "
+                        "not be judged for sun or shade",
+                        f"if none of them is {missing}, add an outdoor photo {kind}",
+                        advice=((missing, f"If none of the {unjudged} photo{'s' if unjudged != 1 else ''} photocheck "
+                                 f"could not judge is {missing}, add an outdoor photo {kind}"),),
+                    )  # fmt: skip
+                    return
                 yield Hit(
-                    f"no {missing} outdoor photo among {outdoor} outdoor photo{'s' if outdoor != 1 else ''}{note}",
+                    f"no {missing} outdoor photo {where}",
                     f"add an outdoor photo in {'sun' if missing == 'sunny' else 'diffuse light'}",
-                    advice=((missing, advice),),
+                    advice=((missing, f"Add an outdoor photo {kind}"),),
                 )

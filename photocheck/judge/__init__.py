@@ -52,21 +52,26 @@ def judge_set(
 
     targets: list[float] = []
     missing: list[str] = []
+    undecided: list[str] = []
     holders: dict[str, list[str]] = {}
     for code in other_rules:
         if not REGISTRY[code].in_coverage:
             continue
         rule, opts = REGISTRY[code](), pack.rules[code].options
         targets.extend(rule.targets(ctx, opts))  # type: ignore[union-attr]
+        may_fill = rule.undecided(ctx, opts)  # type: ignore[union-attr]
         for gap, n in rule.tally(coverage, opts).items():  # type: ignore[union-attr]
             if n:
+                continue
+            if may_fill.get(gap):
+                undecided.append(gap)  # unknown is not missing: kept photos that were not judged may hold it
                 continue
             missing.append(gap)
             held = [p.path for p in to_replace if rule.tally(tally([p]), opts).get(gap)]  # type: ignore[union-attr]
             if held:
                 holders[gap] = held
     coverage_share = scoring.coverage_share(targets)
-    coverage = {**coverage, "missing": missing, "replace_only": tally(to_replace)}
+    coverage = {**coverage, "missing": missing, "undecided": undecided, "replace_only": tally(to_replace)}
 
     images.sort(key=lambda r: r.path)
     # coverage rules score through the coverage share, removing rules through their photos' 0: the rest is penalised

@@ -60,6 +60,7 @@ def _card(img: ImageResult, thumbnails: Mapping[str, str]) -> dict[str, Any]:
 def _coverage_view(s: SetResult) -> dict[str, Any]:
     cov = s.coverage
     missing = list(cov.get("missing", []))
+    undecided = set(cov.get("undecided", []))
     spare = cov.get("replace_only", {})
     grid = cov.get("pose_expression", {})
     return {
@@ -69,7 +70,7 @@ def _coverage_view(s: SetResult) -> dict[str, Any]:
              pose_row_missing(p, missing), spare.get("pose", {}).get(p, 0))
             for p in POSE_BUCKETS
         ],
-        "lights": [(k, cov.get("lighting", {}).get(k, 0), k in missing) for k in LIGHTING_KEYS],
+        "lights": [(k, cov.get("lighting", {}).get(k, 0), k in missing, k in undecided) for k in LIGHTING_KEYS],
     }  # fmt: skip
 
 

@@ -85,7 +85,8 @@ _ACTION_STYLE = {"remove": "bold red", "replace": "bold yellow"}
 
 def coverage_grid(coverage: dict[str, Any]) -> list[str]:
     """Pose x expression counts of the photos to keep, and the light (rich markup): empty cells as a dim dot,
-    what the judge found missing in yellow, "+n" where only photos to replace show it."""
+    what the judge found missing in yellow, "+n" where only photos to replace show it, "?" for a kind of light
+    that unjudged photos may show."""
     grid = coverage.get("pose_expression", {})
     pose_total = coverage.get("pose", {})
     missing = set(coverage.get("missing", []))
@@ -101,6 +102,11 @@ def coverage_grid(coverage: dict[str, Any]) -> list[str]:
         more = f"  [yellow]+{extra} to replace[/]" if extra else ""
         lines.append(f"    {label}{cells}{n:>9}{more}")
     light = coverage.get("lighting", {})
-    parts = [f"[yellow]{k} {light.get(k, 0)}[/]" if k in missing else f"{k} {light.get(k, 0)}" for k in LIGHTING_KEYS]
+    # a kind no judged photo shows but unjudged photos may: "?", never marked missing
+    undecided = set(coverage.get("undecided", []))
+    parts = [
+        f"[yellow]{k} {light.get(k, 0)}[/]" if k in missing else (f"{k} ?" if k in undecided else f"{k} {light.get(k, 0)}")
+        for k in LIGHTING_KEYS
+    ]
     lines.append(f"    {'light':<19}" + " · ".join(parts))
     return lines
