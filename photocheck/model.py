@@ -111,6 +111,7 @@ class LightingFacts:
     flash_fired: bool | None
     colour_temperature: float | None  # rough correlated colour temperature in kelvin (gray-world)
     sky_fraction: float | None  # share of the top third that looks like blue sky
+    sky_luma: float | None = None  # mean luma (0..255) of those sky-coloured pixels: real sky outshines the face
 
 
 @dataclass(frozen=True)

@@ -100,3 +100,17 @@ def test_pose_angles_have_the_spec_sign(corpus_facts):
     left = _subject(by_path["aflw2000_02810/2dasl_image02810.jpg"])
     right = _subject(by_path["aflw2000_02713/2dasl_image02713.jpg"])
     assert left.yaw > 55 and right.yaw < -55
+
+
+def test_a_blue_wall_is_not_sky(corpus_facts, checker):
+    """deepface_img58 (indoor, a blue wall behind the head: 93 % of the top third sky-coloured) and
+    codeformer_06 (indoor): the blue is darker than the lit face, so it is not read as sky."""
+    by = {row["path"]: f for row, f in corpus_facts}
+    for path in ("mark_zuckerberg/deepface_img58.jpg", "leonardo_dicaprio/codeformer_06.png"):
+        facts = by[path]
+        assert facts.lighting.sky_fraction > 0.3
+        label = classify.lighting(facts.lighting, checker.pack.classify.lighting, _subject(facts))
+        assert label["setting"] != "outdoor", (path, label)
+    # real skies still count: a labelled outdoor photo with sky above the head
+    sky = by["codeformer_0342/codeformer_0342.png"]
+    assert classify.lighting(sky.lighting, checker.pack.classify.lighting, _subject(sky))["setting"] == "outdoor"

@@ -46,6 +46,10 @@ class LightingOptions:
     sunny_min_light_value: float = 13.5
     indoor_max_light_value: float = 8.5
     outdoor_min_sky: float = 0.15  # share of blue sky in the top third
+    # sky-coloured pixels count as sky only when at least this bright relative to the subject's face (mean
+    # luma): on the corpus two blue walls read 168 and 152 against faces of 175 and 164; real skies 142-184
+    # against faces of 117-140
+    sky_min_luma_over_face: float = 1.0
     tungsten_max_kelvin: float = 3600.0  # warm cast without sky: artificial indoor light
     # outdoors without EXIF exposure: the subject's cheek-to-cheek contrast tells hard sun from diffuse light
     sunny_min_face_shadow_stops: float = 1.5
@@ -178,7 +182,11 @@ def lighting(facts: LightingFacts | None, opts: LightingOptions, face: FaceFacts
             light = "sunny" if lv >= opts.sunny_min_light_value else "overcast"
         elif lv <= opts.indoor_max_light_value:
             setting, evidence = "indoor", "exif"
-    if setting == "unknown" and sky >= opts.outdoor_min_sky:
+    face_luma = face.luma_mean if face is not None else None
+    sky_outshines_face = (
+        facts.sky_luma is None or face_luma is None or facts.sky_luma >= opts.sky_min_luma_over_face * face_luma
+    )
+    if setting == "unknown" and sky >= opts.outdoor_min_sky and sky_outshines_face:
         setting, evidence = "outdoor", "image"
     if setting == "unknown" and kelvin is not None and kelvin <= opts.tungsten_max_kelvin:
         setting, evidence = "indoor", "image"

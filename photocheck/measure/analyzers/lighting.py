@@ -45,19 +45,24 @@ def colour_temperature(rgb_small: np.ndarray) -> float | None:
     return round(float(np.clip(cct, 1500.0, 15000.0)), 0)
 
 
-def sky_fraction(rgb_small: np.ndarray) -> float:
-    """Share of the top third of the frame that is bright and blue (clear or hazy sky)."""
+def sky_region(rgb_small: np.ndarray) -> tuple[float, float | None]:
+    """Share of the top third of the frame that is bright and blue (clear or hazy sky), and the mean luma of
+    those pixels (the judge compares it with the face: a blue wall behind a lit face is darker than it)."""
     top = rgb_small[: max(1, rgb_small.shape[0] // 3)]
     lab = cv2.cvtColor(top, cv2.COLOR_RGB2LAB).astype(np.float32)
     light, b = lab[:, :, 0] * (100.0 / 255.0), lab[:, :, 2] - 128.0
-    return round(float(np.mean((light > 55.0) & (b < -8.0))), 4)
+    sky = (light > 55.0) & (b < -8.0)
+    luma = float(cv2.cvtColor(top, cv2.COLOR_RGB2GRAY)[sky].mean()) if sky.any() else None
+    return round(float(np.mean(sky)), 4), None if luma is None else round(luma, 1)
 
 
 def analyze_lighting(img: LoadedImage, rgb_small: np.ndarray) -> LightingFacts:
     flash = img.exif.get("flash")
+    sky, sky_luma = sky_region(rgb_small)
     return LightingFacts(
         exif_light_value=light_value(img.exif),
         flash_fired=None if flash is None else bool(int(flash) & 1),
         colour_temperature=colour_temperature(rgb_small),
-        sky_fraction=sky_fraction(rgb_small),
+        sky_fraction=sky,
+        sky_luma=sky_luma,
     )
