@@ -31,11 +31,21 @@ def _split(values: tuple[str, ...]) -> list[str]:
     return [v.strip() for item in values for v in item.split(",") if v.strip()]
 
 
-def _fails(report: Report, fail_on: str, fail_under: float | None) -> bool:
-    level = _FAIL_LEVELS[fail_on]
-    if any(f.severity.rank >= level for f in report.all_findings()):
+def _set_fails(result: SetResult, settings: Settings) -> bool:
+    """One set against its own gate: the `fail-on` and `fail-under` of the configuration that set was checked
+    with (its nearest config file, then the flags), never another set's."""
+    level = _FAIL_LEVELS[settings.fail_on]
+    findings = list(result.findings) + [f for img in result.images for f in img.findings]
+    if any(f.severity.rank >= level for f in findings):
         return True
-    return fail_under is not None and report.score < fail_under
+    return settings.fail_under is not None and result.score < settings.fail_under
+
+
+def _gate(gated: list[tuple[SetResult, Settings]], kw: dict[str, Any]) -> int:
+    """1 when any set fails its own gate (0 with --exit-zero), else 0: the order of the arguments never matters."""
+    if kw.get("exit_zero"):
+        return 0
+    return 1 if any(_set_fails(result, settings) for result, settings in gated) else 0
 
 
 def _settings_by_config(paths: list[str], kw: dict[str, Any]) -> list[tuple[Settings, list[str]]]:
@@ -75,9 +85,12 @@ def _run(paths: list[str], kw: dict[str, Any]) -> int:
         groups = _settings_by_config(paths, kw)  # every config is validated before any photo is read
         packs = [settings.load_pack() for settings, _ in groups]
         sets: list[SetResult] = []
+        gated: list[tuple[SetResult, Settings]] = []
         for (settings, group_paths), pack in zip(groups, packs):
             with _checker(pack, kw, settings) as checker:
-                sets.extend(checker.check(group_paths, progress=_progress_bar()).sets)
+                group_sets = checker.check(group_paths, progress=_progress_bar()).sets
+                gated.extend((s, settings) for s in group_sets)
+                sets.extend(group_sets)
                 report = checker.report(sets)
         if kw["fmt"] == "html":
             from .measure.thumbnails import report_thumbnails
@@ -86,7 +99,7 @@ def _run(paths: list[str], kw: dict[str, Any]) -> int:
     except (ConfigError, ModelError) as e:
         click.echo(f"photocheck: error: {e}", err=True)
         return 2
-    return _emit(report, groups[0][0], kw, thumbnails)
+    return _emit(report, gated, kw, thumbnails)
 
 
 def _write_or_print(text: str, output: str | None) -> bool:
@@ -102,8 +115,10 @@ def _write_or_print(text: str, output: str | None) -> bool:
     return True
 
 
-def _emit(report: Report, first: Settings, kw: dict[str, Any], thumbnails: dict[str, str] | None = None) -> int:
-    """Write the report in the chosen format; the exit code of its gate."""
+def _emit(
+    report: Report, gated: list[tuple[SetResult, Settings]], kw: dict[str, Any], thumbnails: dict[str, str] | None = None
+) -> int:
+    """Write the report in the chosen format; the exit code of the sets' gates."""
     fmt, output = str(kw["fmt"]), kw.get("output")
     color = kw.get("color")
     use_color = (sys.stdout.isatty() and output is None) if color is None else bool(color)
@@ -112,7 +127,7 @@ def _emit(report: Report, first: Settings, kw: dict[str, Any], thumbnails: dict[
     text = text.encode("utf-8", "backslashreplace").decode("utf-8")
     if not _write_or_print(text, output):
         return 2
-    return 1 if _fails(report, first.fail_on, first.fail_under) else 0
+    return _gate(gated, kw)
 
 
 class _Progress:
@@ -170,6 +185,9 @@ _check_options = [
         help="Exit 1 when a finding of this severity or worse exists [default: from config, else error].",
     ),
     click.option("--fail-under", type=click.FloatRange(0, 100), help="Exit 1 when the score is below this."),
+    click.option(
+        "--exit-zero", is_flag=True, help="Exit 0 even when a set fails its gate (errors in use still exit 2)."
+    ),
     click.option("--color/--no-color", default=None, help="Colour the text report (default: when a terminal)."),
     click.option(
         "--reference",
@@ -196,7 +214,7 @@ def _with_check_options(f):  # type: ignore[no-untyped-def]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="photocheck")
+@click.version_option(__version__, "-V", "--version", prog_name="photocheck")
 def main() -> None:
     """Lint the reference photos of a face-identity profile before upload."""
 
@@ -368,6 +386,7 @@ def read_facts_file(path: str) -> list[tuple[str, list[ImageFacts]]]:
 @click.option("--isolated", is_flag=True, help="Ignore all configuration files.")
 @click.option("--fail-on", type=click.Choice(list(_FAIL_LEVELS)), default=None)
 @click.option("--fail-under", type=click.FloatRange(0, 100))
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when a set fails its gate.")
 @click.option("--color/--no-color", default=None)
 @click.option("--reference", type=click.Path(exists=True, dir_okay=False), help="A reference .json file.")
 def judge_cmd(facts_file: str, **kw: Any) -> None:
@@ -384,6 +403,7 @@ def judge_cmd(facts_file: str, **kw: Any) -> None:
         packs = [settings.load_pack() for settings, _ in groups]  # once per config file, as `check` does
         by_path = {p: (settings, pack) for (settings, paths), pack in zip(groups, packs) for p in paths}
         results = []
+        gated: list[tuple[SetResult, Settings]] = []
         for path, facts in sets:
             settings, pack = by_path[path]
             evidence = build_evidence(
@@ -391,12 +411,13 @@ def judge_cmd(facts_file: str, **kw: Any) -> None:
             )
             ignores = settings.ignored_codes if settings.per_file_ignores else None
             results.append(judge_set(path, evidence, pack, ignores))
-        first_settings, first_pack = by_path[sets[0][0]] if sets else (groups[0][0], packs[0])
+            gated.append((results[-1], settings))
+        first_pack = by_path[sets[0][0]][1] if sets else packs[0]
         report = judge_report(results, first_pack)
     except ConfigError as e:
         click.echo(f"photocheck: error: {e}", err=True)
         sys.exit(2)
-    sys.exit(_emit(report, first_settings, kw))
+    sys.exit(_emit(report, gated, kw))
 
 
 if __name__ == "__main__":  # pragma: no cover
