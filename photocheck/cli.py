@@ -105,7 +105,8 @@ def _run(paths: list[str], kw: dict[str, Any]) -> int:
 def _write_or_print(text: str, output: str | None) -> bool:
     """The text to FILE (`--output`) or to stdout; False (with the reason on stderr) when FILE cannot be written."""
     if not output:
-        click.echo(text, nl=False)
+        # the reporter already decided about colour (_use_color); click would strip it again off a terminal
+        click.echo(text, nl=False, color=True)
         return True
     try:
         Path(output).write_text(text, encoding="utf-8")
@@ -115,13 +116,26 @@ def _write_or_print(text: str, output: str | None) -> bool:
     return True
 
 
+def _use_color(choice: str | None, no_color_flag: bool | None, to_terminal: bool) -> bool:
+    """--color always|never wins; then --no-color; then NO_COLOR (any value: off) and FORCE_COLOR (on), as
+    https://no-color.org and ruff read them; else colour only on a terminal."""
+    if choice == "always":
+        return True
+    if choice == "never" or no_color_flag:
+        return False
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return to_terminal
+
+
 def _emit(
     report: Report, gated: list[tuple[SetResult, Settings]], kw: dict[str, Any], thumbnails: dict[str, str] | None = None
 ) -> int:
     """Write the report in the chosen format; the exit code of the sets' gates."""
     fmt, output = str(kw["fmt"]), kw.get("output")
-    color = kw.get("color")
-    use_color = (sys.stdout.isatty() and output is None) if color is None else bool(color)
+    use_color = _use_color(kw.get("color"), kw.get("no_color"), to_terminal=sys.stdout.isatty() and output is None)
     text = REPORTERS[fmt](report, color=use_color and fmt == "text", thumbnails=thumbnails or {})
     # a file name that is not valid UTF-8 arrives as lone surrogates: show its bytes as \udcXX escapes
     text = text.encode("utf-8", "backslashreplace").decode("utf-8")
@@ -188,7 +202,14 @@ _check_options = [
     click.option(
         "--exit-zero", is_flag=True, help="Exit 0 even when a set fails its gate (errors in use still exit 2)."
     ),
-    click.option("--color/--no-color", default=None, help="Colour the text report (default: when a terminal)."),
+    click.option(
+        "--color",
+        type=click.Choice(["auto", "always", "never"]),
+        default="auto",
+        show_default=True,
+        help="Colour the text report: auto = on a terminal, unless NO_COLOR is set (FORCE_COLOR forces it).",
+    ),
+    click.option("--no-color", "no_color", is_flag=True, hidden=True, help="Same as --color never."),
     click.option(
         "--reference",
         multiple=True,
@@ -387,7 +408,8 @@ def read_facts_file(path: str) -> list[tuple[str, list[ImageFacts]]]:
 @click.option("--fail-on", type=click.Choice(list(_FAIL_LEVELS)), default=None)
 @click.option("--fail-under", type=click.FloatRange(0, 100))
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when a set fails its gate.")
-@click.option("--color/--no-color", default=None)
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
+@click.option("--no-color", "no_color", is_flag=True, hidden=True)
 @click.option("--reference", type=click.Path(exists=True, dir_okay=False), help="A reference .json file.")
 def judge_cmd(facts_file: str, **kw: Any) -> None:
     """Re-judge facts recorded by `photocheck facts`, with any pack or flags, without reading a photo or

@@ -37,3 +37,54 @@ def test_the_lenient_set_alone_passes_and_exit_zero_overrides(two_sets):
 def test_version_short_flag():
     result = CliRunner().invoke(main, ["-V"])
     assert result.exit_code == 0 and result.output.startswith("photocheck, version ")
+
+
+def _run_in_terminal(args, env_extra):
+    """The real CLI under a pseudo-terminal (stdout is a tty), as a person at a shell runs it."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    leader, follower = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")} | env_extra
+    # stdout on the terminal (the report); stderr to a pipe: the progress bar's cursor codes are not colour
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "photocheck.cli", *args], stdout=follower, stderr=subprocess.DEVNULL, env=env
+    )
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            data = os.read(leader, 65536)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    proc.wait(timeout=120)
+    os.close(leader)
+    return b"".join(chunks).decode("utf-8", "replace")
+
+
+@pytest.mark.parametrize(
+    "env, args, coloured",
+    [
+        ({}, [], True),
+        ({"NO_COLOR": "1"}, [], False),
+        ({"NO_COLOR": "1"}, ["--color", "always"], True),
+        ({}, ["--color", "never"], False),
+        ({}, ["--no-color"], False),
+    ],
+)
+def test_colour_on_a_terminal_follows_no_color_and_the_flag(env, args, coloured):
+    out = _run_in_terminal(["check", str(DEMO), "--select", "IQ02", "--no-cache", *args], env)
+    assert "low-resolution" in out
+    assert ("\x1b[" in out) == coloured, out[:300]
+
+
+def test_force_color_colours_a_pipe():
+    result = CliRunner(env={"FORCE_COLOR": "1", "NO_COLOR": None}).invoke(
+        main, ["check", str(DEMO), "--select", "IQ02", "--no-cache"]
+    )
+    assert "\x1b[" in result.output
