@@ -88,7 +88,7 @@ def _run(paths: list[str], kw: dict[str, Any]) -> int:
         gated: list[tuple[SetResult, Settings]] = []
         for (settings, group_paths), pack in zip(groups, packs):
             with _checker(pack, kw, settings) as checker:
-                group_sets = checker.check(group_paths, progress=_progress_bar()).sets
+                group_sets = checker.check(group_paths, progress=None if kw.get("quiet") else _progress_bar()).sets
                 gated.extend((s, settings) for s in group_sets)
                 sets.extend(group_sets)
                 report = checker.report(sets)
@@ -136,7 +136,12 @@ def _emit(
     """Write the report in the chosen format; the exit code of the sets' gates."""
     fmt, output = str(kw["fmt"]), kw.get("output")
     use_color = _use_color(kw.get("color"), kw.get("no_color"), to_terminal=sys.stdout.isatty() and output is None)
-    text = REPORTERS[fmt](report, color=use_color and fmt == "text", thumbnails=thumbnails or {})
+    render = REPORTERS[fmt]
+    if fmt == "text" and kw.get("statistics"):
+        from .reporters.text import render_statistics as render
+    elif fmt == "text" and kw.get("quiet"):
+        from .reporters.text import render_concise as render
+    text = render(report, color=use_color and fmt == "text", thumbnails=thumbnails or {})
     # a file name that is not valid UTF-8 arrives as lone surrogates: show its bytes as \udcXX escapes
     text = text.encode("utf-8", "backslashreplace").decode("utf-8")
     if not _write_or_print(text, output):
@@ -210,6 +215,8 @@ _check_options = [
         help="Colour the text report: auto = on a terminal, unless NO_COLOR is set (FORCE_COLOR forces it).",
     ),
     click.option("--no-color", "no_color", is_flag=True, hidden=True, help="Same as --color never."),
+    click.option("--quiet", "-q", is_flag=True, help="Text: one line per finding, nothing else; no progress bar."),
+    click.option("--statistics", is_flag=True, help="Text: how many findings of each rule, instead of the report."),
     click.option(
         "--reference",
         multiple=True,

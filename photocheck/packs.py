@@ -61,9 +61,11 @@ class Pack:
 
         def matches(code: str, patterns: list[str]) -> bool:
             name = REGISTRY[code].name
-            return any(code.startswith(p.upper()) or name == p for p in patterns)
+            return any(p.upper() == "ALL" or code.startswith(p.upper()) or name == p for p in patterns)
 
         for p in (select or []) + (ignore or []):
+            if p.upper() == "ALL":  # every rule, as ruff's --select ALL
+                continue
             if not any(c.startswith(p.upper()) or REGISTRY[c].name == p for c in REGISTRY):
                 raise ConfigError(f"--select/--ignore: {p!r} matches no rule code or name{_hint(p, _all_names())}")
         kept = {

@@ -88,3 +88,25 @@ def test_force_color_colours_a_pipe():
         main, ["check", str(DEMO), "--select", "IQ02", "--no-cache"]
     )
     assert "\x1b[" in result.output
+
+
+def test_statistics_counts_findings_per_rule_most_first():
+    result = CliRunner().invoke(main, ["check", str(DEMO), "--select", "IQ02,IQ01", "--statistics", "--no-cache"])
+    lines = result.output.splitlines()
+    assert result.exit_code == 1 and lines and all(line.split()[1] in ("IQ01", "IQ02") for line in lines)
+    counts = [int(line.split()[0]) for line in lines]
+    assert counts == sorted(counts, reverse=True) and lines[0].split()[1:3] == ["IQ02", "low-resolution"]
+
+
+def test_quiet_prints_one_line_per_finding_and_nothing_else():
+    result = CliRunner().invoke(main, ["check", str(DEMO), "--select", "IQ02", "-q", "--no-cache"])
+    lines = result.output.splitlines()
+    assert lines and all(": IQ02 low-resolution: " in line for line in lines)
+
+
+def test_select_all_selects_every_rule():
+    from photocheck.checks import REGISTRY
+    from photocheck.packs import load_pack
+
+    assert set(load_pack("default").select(["ALL"]).rules) == set(load_pack("default").rules) == set(REGISTRY)
+    assert not load_pack("default").select(["ALL"], ["ALL"]).rules

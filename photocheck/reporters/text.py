@@ -110,3 +110,26 @@ def coverage_grid(coverage: dict[str, Any]) -> list[str]:
     ]
     lines.append(f"    {'light':<19}" + " · ".join(parts))
     return lines
+
+
+def render_concise(report: Report, *, color: bool = False, width: int = 100, **_: Any) -> str:
+    """`--quiet`: one line per finding (path: CODE name: message), nothing else, as ruff's concise output."""
+    buf = io.StringIO()
+    con = Console(file=buf, force_terminal=color, no_color=not color, width=width, highlight=False, soft_wrap=True)
+    for s in report.sets:
+        for f in s.findings:
+            con.print(f"{escape(s.path)}: [{_SEV[f.severity]}]{f.code}[/] {f.name}: {escape(f.message)}")
+        for img in s.images:
+            for f in img.findings:
+                con.print(f"{escape(img.path)}: [{_SEV[f.severity]}]{f.code}[/] {f.name}: {escape(f.message)}")
+    return buf.getvalue()
+
+
+def render_statistics(report: Report, *, color: bool = False, width: int = 100, **_: Any) -> str:
+    """`--statistics`: how many findings of each rule, most first, as ruff's."""
+    counts: Counter[tuple[str, str, str]] = Counter()
+    for f in report.all_findings():
+        counts[(f.code, f.name, f.severity.value)] += 1
+    ranked = sorted(counts.items(), key=lambda t: (-t[1], t[0]))
+    lines = [f"{n:>5}  {code}  {name}  [{sev}]" for (code, name, sev), n in ranked]
+    return "\n".join(lines) + ("\n" if lines else "")
