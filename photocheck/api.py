@@ -92,10 +92,14 @@ class Checker:
         return self.measurer.facts_many(paths, progress)
 
     def measure_sets(
-        self, paths: Sequence[str | os.PathLike[str]], progress: ProgressCallback | None = None
+        self,
+        paths: Sequence[str | os.PathLike[str]],
+        progress: ProgressCallback | None = None,
+        exclude: Sequence[str] = (),
     ) -> list[tuple[PhotoSet, list[ImageFacts]]]:
-        """Each set found under `paths` with its photos' facts (one measuring pass over all of them)."""
-        sets = discover([str(p) for p in paths])
+        """Each set found under `paths` with its photos' facts (one measuring pass over all of them). `exclude`:
+        file and folder name patterns to leave out (hidden ones always are)."""
+        sets = discover([str(p) for p in paths], exclude)
         most = self.pack.limits.max_photos_per_set
         for s in sets:
             if len(s.files) > most:
@@ -151,8 +155,13 @@ class Checker:
     def report(self, sets: Sequence[SetResult]) -> Report:
         return judge_report(sets, self.pack)
 
-    def check(self, paths: Sequence[str | os.PathLike[str]], progress: ProgressCallback | None = None) -> Report:
-        return self.report([self.judge_set(s, facts) for s, facts in self.measure_sets(paths, progress)])
+    def check(
+        self,
+        paths: Sequence[str | os.PathLike[str]],
+        progress: ProgressCallback | None = None,
+        exclude: Sequence[str] = (),
+    ) -> Report:
+        return self.report([self.judge_set(s, facts) for s, facts in self.measure_sets(paths, progress, exclude)])
 
     def check_image(self, source: PhotoSource, name: str | None = None) -> ImageResult:
         """Check one photo on its own (the upload-pipeline case): image rules, plus ID01 against the

@@ -81,6 +81,23 @@ def _checker(pack: Pack, kw: dict[str, Any], settings: Settings | None = None) -
 
 def _run(paths: list[str], kw: dict[str, Any]) -> int:
     thumbnails: dict[str, str] = {}
+    exclude = _split(kw.get("exclude") or ())
+    from .discovery import expand_set_folders
+
+    missing = [p for p in paths if not os.path.lexists(p)]
+    if missing:
+        click.echo(f"photocheck: error: {missing[0]}: no such file or folder", err=True)
+        return 2
+    expanded, empty = expand_set_folders(paths, exclude)
+    for folder in empty:
+        click.echo(f"photocheck: no photos found in {folder}", err=True)
+    for p in paths:
+        inside = [e for e in expanded if e != p and e.startswith(os.path.join(p, ""))]
+        if inside and not kw.get("quiet"):
+            click.echo(f"photocheck: {p} has no photos of its own: checking its {len(inside)} set folders", err=True)
+    if not expanded:
+        return 2  # nothing at all to check: a usage error, and no scored report of nothing
+    paths = expanded
     try:
         groups = _settings_by_config(paths, kw)  # every config is validated before any photo is read
         packs = [settings.load_pack() for settings, _ in groups]
@@ -88,7 +105,8 @@ def _run(paths: list[str], kw: dict[str, Any]) -> int:
         gated: list[tuple[SetResult, Settings]] = []
         for (settings, group_paths), pack in zip(groups, packs):
             with _checker(pack, kw, settings) as checker:
-                group_sets = checker.check(group_paths, progress=None if kw.get("quiet") else _progress_bar()).sets
+                progress = None if kw.get("quiet") else _progress_bar()
+                group_sets = checker.check(group_paths, progress=progress, exclude=exclude).sets
                 gated.extend((s, settings) for s in group_sets)
                 sets.extend(group_sets)
                 report = checker.report(sets)
@@ -191,6 +209,12 @@ _check_options = [
         help="Use this photocheck.toml / pyproject.toml instead of searching.",
     ),
     click.option("--isolated", is_flag=True, help="Ignore all configuration files."),
+    click.option(
+        "--exclude",
+        multiple=True,
+        help="Leave out files and folders whose name matches these patterns (comma-separated globs; hidden "
+        "ones always are).",
+    ),
     click.option(
         "--face-model",
         envvar="PHOTOCHECK_FACE_MODEL",

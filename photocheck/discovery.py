@@ -1,8 +1,11 @@
-"""Which photos form which set: a folder is a set (its direct image files); loose files group by folder."""
+"""Which photos form which set: a folder is a set (its direct image files); loose files group by folder; a
+folder with no photos of its own but with set folders inside (photos/alice, photos/bob) stands for those."""
 
 from __future__ import annotations
 
+import fnmatch
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .errors import ConfigError
@@ -15,8 +18,52 @@ class PhotoSet:
     files: tuple[str, ...]
 
 
-def discover(paths: list[str] | tuple[str, ...]) -> list[PhotoSet]:
-    """Sets in first-seen order; files sorted within a set. A missing path is a usage error."""
+def _excluded(name: str, exclude: Sequence[str]) -> bool:
+    return name.startswith(".") or any(fnmatch.fnmatch(name, pattern) for pattern in exclude)
+
+
+def _has_photos(folder: str, exclude: Sequence[str]) -> bool:
+    try:
+        return any(is_image_name(e.name) and not _excluded(e.name, exclude) for e in os.scandir(folder))
+    except OSError:
+        return True  # unreadable: keep it as a set, so that the error names it
+
+
+def expand_set_folders(paths: Sequence[str], exclude: Sequence[str] = ()) -> tuple[list[str], list[str]]:
+    """Paths with every folder that holds no photos of its own replaced by the set folders inside it (at any
+    depth; hidden folders and `exclude` patterns skipped). Returns (paths, paths in which no photo was found)."""
+    out: list[str] = []
+    empty: list[str] = []
+
+    def walk(folder: str) -> list[str]:
+        if _has_photos(folder, exclude):
+            return [folder]
+        try:
+            subs = sorted(e.name for e in os.scandir(folder) if e.is_dir() and not _excluded(e.name, exclude))
+        except OSError:
+            return [folder]
+        return [found for sub in subs for found in walk(os.path.join(folder, sub))]
+
+    for raw in paths:
+        p = str(raw)
+        if os.path.isdir(p) and not is_image_name(p):
+            sets = walk(p)
+            if sets:
+                out.extend(sets)
+            else:
+                empty.append(p)
+        else:
+            out.append(p)
+    return out, empty
+
+
+def discover(paths: list[str] | tuple[str, ...], exclude: Sequence[str] = ()) -> list[PhotoSet]:
+    """Sets in first-seen order; files sorted within a set. A missing path is a usage error. A folder without
+    photos of its own stands for the set folders inside it (see `expand_set_folders`)."""
+    for raw in paths:
+        if not os.path.lexists(str(raw)):
+            raise ConfigError(f"{raw}: no such file or folder")
+    paths, _ = expand_set_folders(list(paths), exclude)
     order: list[str] = []
     members: dict[str, list[str]] = {}
 
@@ -37,7 +84,7 @@ def discover(paths: list[str] | tuple[str, ...]) -> list[PhotoSet]:
                 raise ConfigError(f"{p}: folder cannot be read: {e.strerror or e}") from None
             for entry in entries:
                 # image-named entries only; a broken link or a folder named x.jpg is kept so IQ01 can say so
-                if is_image_name(entry.name) and not entry.name.startswith("."):
+                if is_image_name(entry.name) and not _excluded(entry.name, exclude):
                     add(p, os.path.join(p, entry.name))
         elif os.path.lexists(p):
             add(os.path.dirname(p) or ".", p)

@@ -110,3 +110,40 @@ def test_select_all_selects_every_rule():
 
     assert set(load_pack("default").select(["ALL"]).rules) == set(load_pack("default").rules) == set(REGISTRY)
     assert not load_pack("default").select(["ALL"], ["ALL"]).rules
+
+
+# ------------------------------------------------------------------------------------------ what is a set
+
+
+def _photos_tree(root):
+    demo = sorted(p for p in DEMO.iterdir() if p.suffix.lower() in (".jpg", ".png"))
+    for name, picks in (("alice", demo[:2]), ("bob", demo[2:4]), (".hidden", demo[4:5]), ("old", demo[5:6])):
+        (root / "photos" / name).mkdir(parents=True)
+        for p in picks:
+            shutil.copy(p, root / "photos" / name / p.name)
+    return root / "photos"
+
+
+def test_a_folder_of_set_folders_checks_each_as_a_set(tmp_path):
+    photos = _photos_tree(tmp_path)
+    result = CliRunner().invoke(
+        main, ["check", str(photos), "--exclude", "old", "--select", "IQ02", "--format", "json", "--no-cache"]
+    )
+    import json
+
+    sets = [s["path"] for s in json.loads(result.stdout)["sets"]]
+    assert sets == [str(photos / "alice"), str(photos / "bob")], sets  # hidden and excluded folders left out
+    assert "has no photos of its own: checking its 2 set folders" in result.stderr
+
+
+def test_no_photos_found_is_said_and_is_a_usage_error(tmp_path):
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "readme.txt").write_text("no photos here")
+    for folder in ("empty", "notes"):
+        result = CliRunner().invoke(main, ["check", str(tmp_path / folder), "--no-cache"])
+        assert result.exit_code == 2 and f"no photos found in {tmp_path / folder}" in result.stderr
+        assert "score" not in result.stdout  # no scored report of nothing
+    # beside a real set, the empty folder is only reported; the set is still checked and gated
+    result = CliRunner().invoke(main, ["check", str(tmp_path / "empty"), str(DEMO), "--select", "IQ02", "--no-cache"])
+    assert result.exit_code == 1 and "no photos found in" in result.stderr and "low-resolution" in result.stdout
