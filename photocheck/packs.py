@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import math
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,6 +86,53 @@ def _hint(word: str, choices: list[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
+# allowed ranges (inclusive) of options whose sense needs more than "a finite number, not negative" (the rule
+# for every other number); a value outside ends the run with exit 2 naming the file, the key and the range
+_RANGES: dict[str, tuple[float, float]] = {
+    "quality_weight": (0.0, 1.0),  # the set score mixes photo quality and coverage: 7 gave "score 535/100"
+    "ready_min_score": (0.0, 100.0),
+    "not_ready_below": (0.0, 100.0),
+    "photo_penalty_error": (0.0, 100.0),
+    "photo_penalty_warning": (0.0, 100.0),
+    "photo_penalty_info": (0.0, 100.0),
+    "set_penalty_error": (0.0, 100.0),
+    "set_penalty_warning": (0.0, 100.0),
+    "max_faces": (1, 50),  # 0 made MediaPipe refuse the model, reported as a corrupt face model
+    "min_detection_confidence": (0.0, 1.0),
+    "tile_when_largest_face_below": (0.0, 1.0),
+    "tile_overlap": (0.0, 0.9),
+    "profile_min_size": (0.0, 1.0),
+    "profile_scale_step": (1.01, 2.0),  # OpenCV's cascade needs a scale factor above 1
+    "face_boxes_long_side": (64, 4096),
+    "face_boxes_min_score": (0.0, 1.0),
+    "face_boxes_add_score": (0.0, 1.0),
+    "implausible_face_area_ratio": (0.0, 1.0),
+    "pose_average_below_yaw": (0.0, 90.0),
+    "face_boxes_from_yaw": (0.0, 90.0),
+    "max_distance": (0.01, 2.0),  # dlib descriptor distances; <= 0 or nan made identity grouping loop
+    "link_distance": (0.01, 2.0),
+    "mixed_min_ratio": (0.0, 1.0),
+    "unreadable_min_relative_height": (0.0, 1.0),
+    "max_abs_yaw": (0.0, 90.0),
+    "frontal_max_yaw": (0.0, 90.0),
+    "slight_max_yaw": (0.0, 90.0),
+    "three_quarter_max_yaw": (0.0, 90.0),
+    "max_photos_per_set": (1, 1_000_000),
+    "max_seconds_per_photo": (0.1, 86_400.0),
+}
+
+
+def _check_range(attr: str, key: str, value: Any, default: Any, where: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return
+    if not math.isfinite(value):
+        raise ConfigError(f"{where}: option {key!r} = {value!r} must be a finite number")
+    lo, hi = _RANGES.get(attr, (0.0 if default >= 0 else -math.inf, math.inf))
+    if not lo <= value <= hi:
+        allowed = f"{lo:g}..{hi:g}" if math.isfinite(hi) else f">= {lo:g}"
+        raise ConfigError(f"{where}: option {key!r} = {value!r} is out of range (allowed: {allowed})")
+
+
 def _build(cls: type, table: dict[str, Any], where: str) -> Any:
     """A frozen options dataclass from a TOML table; every key must be a field of the right type."""
     fields = {f.name: f for f in dataclasses.fields(cls)}
@@ -107,6 +155,7 @@ def _build(cls: type, table: dict[str, Any], where: str) -> Any:
             raise ConfigError(
                 f"{where}: option {key!r} must be {type(default).__name__}, got {type(value).__name__} {value!r}"
             )
+        _check_range(attr, key, value, default, where)
         values[attr] = value
     return cls(**values)
 

@@ -147,3 +147,29 @@ def test_no_photos_found_is_said_and_is_a_usage_error(tmp_path):
     # beside a real set, the empty folder is only reported; the set is still checked and gated
     result = CliRunner().invoke(main, ["check", str(tmp_path / "empty"), str(DEMO), "--select", "IQ02", "--no-cache"])
     assert result.exit_code == 1 and "no photos found in" in result.stderr and "low-resolution" in result.stdout
+
+
+# ------------------------------------------------------------------------------------------ config values
+
+
+@pytest.mark.parametrize(
+    "table, key, value, allowed",
+    [
+        ("scoring", "quality-weight", "7", "0..1"),  # was "score 535/100"
+        ("detector", "max-faces", "0", "1..50"),  # was reported as a corrupt face model
+        ("identity", "link-distance", "-0.1", "0.01..2"),  # made identity grouping loop
+        ("identity", "max-distance", "nan", None),
+        ("detector", "profile-scale-step", "1.0", "1.01..2"),
+        ("limits", "max-photos-per-set", "0", "1..1e+06"),
+        ("duplicates", "max-image-hash-distance", "-3", ">= 0"),
+    ],
+)
+def test_a_bad_value_is_exit_2_naming_file_key_and_range(tmp_path, table, key, value, allowed):
+    config = tmp_path / "photocheck.toml"
+    config.write_text(f"[{table}]\n{key} = {value}\n")
+    shutil.copy(sorted(DEMO.glob("*.jpg"))[0], tmp_path / "a.jpg")
+    result = CliRunner().invoke(main, ["check", str(tmp_path), "--no-cache"])
+    assert result.exit_code == 2, result.output
+    assert str(config) in result.stderr and repr(key) in result.stderr
+    assert (f"allowed: {allowed}" in result.stderr) if allowed else ("finite" in result.stderr)
+    assert "Traceback" not in result.output

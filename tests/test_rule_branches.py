@@ -189,7 +189,7 @@ def test_ignored_duplicate_rule_keeps_copies_and_counts_agree():
 def test_duplicate_thresholds_come_from_the_pack_table():
     near = dataclasses.replace(_shot(1), path="near.jpg")
     strict = load_pack("default", {"duplicates": {"max-image-hash-distance": 0, "max-face-hash-distance": 0,
-                                                  "same-shot-descriptor-distance": -1.0}})  # fmt: skip
+                                                  "same-shot-descriptor-distance": 0.0}})  # fmt: skip
     assert [f.code for f in _judged(_shots(3) + [near]).findings].count("DS02") == 1
     assert "DS02" in [f.code for f in _judged(_shots(3) + [near], strict).findings]  # exact copy still: hash 0
 
