@@ -173,3 +173,18 @@ def test_a_bad_value_is_exit_2_naming_file_key_and_range(tmp_path, table, key, v
     assert str(config) in result.stderr and repr(key) in result.stderr
     assert (f"allowed: {allowed}" in result.stderr) if allowed else ("finite" in result.stderr)
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("args", [["--version"], ["--help"], ["rules"], ["rule", "IQ02"], ["config", "."]])
+def test_light_commands_load_no_image_or_model_library(args):
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, runpy; sys.argv = ['photocheck', *sys.argv[1:]]\n"
+        "try:\n    runpy.run_module('photocheck.cli', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('numpy', 'cv2', 'mediapipe', 'dlib', 'PIL') if m in sys.modules]\n"
+        "print('HEAVY', heavy, file=sys.stderr)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True, text=True, timeout=60)
+    assert "HEAVY []" in out.stderr, out.stderr[-500:]

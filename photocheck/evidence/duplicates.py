@@ -14,11 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from ..model import FaceFacts, ImageFacts
 from .subject import distance, prominent_face
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 def hamming(a: str, b: str) -> int:
@@ -87,6 +89,7 @@ def same_shot(a: ImageFacts, b: ImageFacts, opts: DuplicateOptions) -> bool:
 
 def _hash_bits(values: list[str | None]) -> tuple[np.ndarray, np.ndarray]:
     """64-bit hashes as a (n, 64) bit matrix, and which ones exist."""
+    import numpy as np  # here, not at import: the light CLI commands load no numpy
     present = np.array([bool(v) for v in values])
     words = np.array([int(v, 16) if v else 0 for v in values], dtype=np.uint64)
     bits = np.unpackbits(words.view(np.uint8).reshape(-1, 8), axis=1).astype(np.int16)
@@ -95,6 +98,7 @@ def _hash_bits(values: list[str | None]) -> tuple[np.ndarray, np.ndarray]:
 
 def _within(a: list[str | None], b: list[str | None], limit: int) -> np.ndarray:
     """(n, n) True where hash a[i] is within `limit` bits of hash b[j] (both present)."""
+    import numpy as np  # here, not at import: the light CLI commands load no numpy
     bits_a, have_a = _hash_bits(a)
     bits_b, have_b = _hash_bits(b)
     # Hamming distance by matrix product: differing bits = ones(a) + ones(b) - 2 * common ones
@@ -106,6 +110,7 @@ def _within(a: list[str | None], b: list[str | None], limit: int) -> np.ndarray:
 def _candidate_pairs(facts: Sequence[ImageFacts], opts: DuplicateOptions) -> list[tuple[int, int]]:
     """The pairs worth the full comparison: a cheap vectorised pass over every pair first, so a set of a
     thousand photos does not cost half a million Python comparisons. Loose on purpose: `same_shot` decides."""
+    import numpy as np  # here, not at import: the light CLI commands load no numpy
     n = len(facts)
     if n < 2:
         return []

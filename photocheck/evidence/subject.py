@@ -14,12 +14,13 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
-
-import numpy as np
+from typing import TYPE_CHECKING, Any, Literal
 
 from ..errors import ConfigError
 from ..model import FaceFacts, ImageFacts
+
+if TYPE_CHECKING:
+    import numpy as np
 
 # match: the subject's face is in the photo; mismatch: its best candidate is someone else; unverified:
 # faces whose identity cannot be read (profile, tiny, blurred); alone: no identity to compare with.
@@ -108,6 +109,7 @@ class Reference:
 
 
 def distance(a: Sequence[float], b: Sequence[float]) -> float:
+    import numpy as np  # here, not at import: the light CLI commands load no numpy
     return float(np.linalg.norm(np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64)))
 
 
@@ -139,6 +141,7 @@ def find_people(facts: Sequence[ImageFacts], opts: IdentityOptions) -> list[Pers
     contributes at most its one nearest face; the centre is the members' mean, re-fitted once. Repeat on
     the faces left. A lone intruder or bystander becomes a person of one photo and never moves the centre.
     """
+    import numpy as np  # here, not at import: the light CLI commands load no numpy
     cands = [
         (p, i, f.embedding)
         for p, fa in enumerate(facts)
@@ -188,6 +191,7 @@ def find_people(facts: Sequence[ImageFacts], opts: IdentityOptions) -> list[Pers
 
 def _nearest_per_photo(d: np.ndarray, photo_of: np.ndarray, alive: np.ndarray, link: float) -> dict[int, int]:
     """photo -> the candidate face nearest (distance d) among the remaining ones within `link`."""
+    import numpy as np  # here, not at import: the light CLI commands load no numpy
     best: dict[int, int] = {}
     for c in np.flatnonzero(alive & (d <= link)):
         p = int(photo_of[c])
