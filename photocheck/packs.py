@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import math
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -122,15 +123,32 @@ _RANGES: dict[str, tuple[float, float]] = {
 }
 
 
+def _at(where: str, key: str) -> str:
+    """`where` with the line of `key` in its file, when `where` names a readable TOML file (tomllib keeps no
+    positions): "photocheck.toml [scoring] (line 3)"."""
+    path = Path(where.split(" [", 1)[0].split(" + ", 1)[0])
+    try:
+        if path.suffix != ".toml" or not path.is_file() or path.stat().st_size > 1_000_000:
+            return where
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return where
+    pattern = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*=")
+    for n, line in enumerate(lines, 1):
+        if pattern.match(line):
+            return f"{where} (line {n})"
+    return where
+
+
 def _check_range(attr: str, key: str, value: Any, default: Any, where: str) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return
     if not math.isfinite(value):
-        raise ConfigError(f"{where}: option {key!r} = {value!r} must be a finite number")
+        raise ConfigError(f"{_at(where, key)}: option {key!r} = {value!r} must be a finite number")
     lo, hi = _RANGES.get(attr, (0.0 if default >= 0 else -math.inf, math.inf))
     if not lo <= value <= hi:
         allowed = f"{lo:g}..{hi:g}" if math.isfinite(hi) else f">= {lo:g}"
-        raise ConfigError(f"{where}: option {key!r} = {value!r} is out of range (allowed: {allowed})")
+        raise ConfigError(f"{_at(where, key)}: option {key!r} = {value!r} is out of range (allowed: {allowed})")
 
 
 def _build(cls: type, table: dict[str, Any], where: str) -> Any:
@@ -140,7 +158,9 @@ def _build(cls: type, table: dict[str, Any], where: str) -> Any:
     for key, value in table.items():
         attr = key.replace("-", "_")
         if attr not in fields:
-            raise ConfigError(f"{where}: unknown option {key!r}{_hint(attr, list(fields))}")
+            # hints in the kebab-case the docs and packs use
+            hint = _hint(key, [n.replace("_", "-") for n in fields])
+            raise ConfigError(f"{_at(where, key)}: unknown option {key!r}{hint}")
         default = getattr(cls(), attr)
         if isinstance(default, bool):
             ok = isinstance(value, bool)
@@ -153,7 +173,8 @@ def _build(cls: type, table: dict[str, Any], where: str) -> Any:
             ok = isinstance(value, type(default))
         if not ok:
             raise ConfigError(
-                f"{where}: option {key!r} must be {type(default).__name__}, got {type(value).__name__} {value!r}"
+                f"{_at(where, key)}: option {key!r} must be {type(default).__name__}, got {type(value).__name__} "
+                f"{value!r}"
             )
         _check_range(attr, key, value, default, where)
         values[attr] = value

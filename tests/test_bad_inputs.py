@@ -116,7 +116,7 @@ def test_bad_pack_is_a_clear_usage_error(tmp_path):
     pack.write_text("[rules.IQ02]\nmin-short-sid = 800\n")
     result = CliRunner().invoke(main, ["check", str(DEMO), "--pack", str(pack)])
     assert result.exit_code == 2
-    assert "mine.toml" in result.stderr and "min-short-sid" in result.stderr and "min_short_side" in result.stderr
+    assert "mine.toml" in result.stderr and "min-short-sid" in result.stderr and "min-short-side" in result.stderr and "(line 2)" in result.stderr
 
 
 def test_wrong_option_type_and_unknown_rule(tmp_path):

@@ -171,6 +171,7 @@ def test_a_bad_value_is_exit_2_naming_file_key_and_range(tmp_path, table, key, v
     result = CliRunner().invoke(main, ["check", str(tmp_path), "--no-cache"])
     assert result.exit_code == 2, result.output
     assert str(config) in result.stderr and repr(key) in result.stderr
+    assert "(line 2)" in result.stderr  # tomllib keeps no positions: the line is found for the message
     assert (f"allowed: {allowed}" in result.stderr) if allowed else ("finite" in result.stderr)
     assert "Traceback" not in result.output
 
@@ -188,3 +189,10 @@ def test_light_commands_load_no_image_or_model_library(args):
     )
     out = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True, text=True, timeout=60)
     assert "HEAVY []" in out.stderr, out.stderr[-500:]
+
+
+def test_spelling_hints_are_in_kebab_case(tmp_path):
+    (tmp_path / "photocheck.toml").write_text("[scoring]\nquality-weigth = 0.5\n")
+    shutil.copy(sorted(DEMO.glob("*.jpg"))[0], tmp_path / "a.jpg")
+    result = CliRunner().invoke(main, ["check", str(tmp_path), "--no-cache"])
+    assert result.exit_code == 2 and "did you mean 'quality-weight'?" in result.stderr

@@ -99,7 +99,7 @@ def test_pack_and_extends_from_config(photos, tmp_path):
         ('fail-under = "high"\n', ["'fail-under' must be a number"]),
         ('fail-on = "warnings"\n', ["'fail-on' must be one of", "did you mean 'warning'"]),
         ('[rules.IQ02]\nmin-short-side = "big"\n', ["option 'min-short-side' must be int"]),
-        ("[rules.IQ02]\nmin-shortside = 900\n", ["unknown option 'min-shortside'", "did you mean 'min_short_side'"]),
+        ("[rules.IQ02]\nmin-shortside = 900\n", ["unknown option 'min-shortside'", "did you mean 'min-short-side'"]),
         ("[rules.XX01]\n", ["unknown rule [rules.XX01]"]),
         ('pack = "stric"\n', ["unknown rule pack 'stric'", "did you mean 'strict'"]),
         ("not toml = = 1\n", ["not valid TOML"]),
