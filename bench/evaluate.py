@@ -14,10 +14,8 @@ against the person's own neutral photos).
 from __future__ import annotations
 
 import argparse
-import csv
 import io
 import json
-import os
 import sys
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -31,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import pose_benchmark  # noqa: E402  (bench/ is on the path: this script's folder)
+from datasets import corpus_dir, pose_dir, read_labels  # noqa: E402  (the one path helper)
 
 from photocheck import Checker
 from photocheck.discovery import PhotoSet
@@ -39,11 +38,6 @@ from photocheck.model import ImageFacts
 
 POSES = ["frontal", "slight_left", "slight_right", "profile_left", "profile_right"]
 EXPRESSIONS = ["neutral", "smile", "frown", "surprise", "other"]
-
-
-def read_labels(folder: Path) -> list[dict[str, str]]:
-    with (folder / "labels.csv").open(encoding="utf-8") as fh:
-        return list(csv.DictReader(line for line in fh if not line.startswith("#")))
 
 
 def confusion_table(
@@ -273,7 +267,7 @@ def degradations(checker: Checker, folder: Path, measured) -> dict[str, Any]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    default = Path(os.environ.get("PHOTOCHECK_CORPUS", ROOT.parent / "shared" / "corpus"))
+    default = corpus_dir()
     ap.add_argument("folder", nargs="?", type=Path, default=default)
     ap.add_argument("--json", type=Path, help="write every number to this JSON file too")
     ap.add_argument("--no-degradations", action="store_true", help="skip the degraded-copy run (the slow part)")
@@ -295,13 +289,13 @@ def main() -> None:
         }
         if not args.no_degradations:
             results["degradations"] = degradations(per_photo, args.folder, measured)
-    if not args.no_pose_benchmark and (pose_benchmark.pose_dir() / "labels.csv").is_file():
+    if not args.no_pose_benchmark and (pose_dir() / "labels.csv").is_file():
         print()
         from photocheck.measure.analyzers.faces import FaceDetector
 
-        pose_rows = pose_benchmark.read_labels(pose_benchmark.pose_dir())
+        pose_rows = read_labels(pose_dir())
         results["pose_benchmark"] = pose_benchmark.score(
-            pose_benchmark.measure(pose_benchmark.pose_dir(), pose_rows, FaceDetector())
+            pose_benchmark.measure(pose_dir(), pose_rows, FaceDetector())
         )
         pose_benchmark.print_report(results["pose_benchmark"])
     if args.json:

@@ -28,11 +28,10 @@ sys.path.insert(0, str(ROOT / "bench"))
 from datasets import pose_dir, read_labels  # noqa: E402
 
 from photocheck.evidence.labels import PoseOptions, pose_bucket  # noqa: E402
-from photocheck.measure.analyzers.face_measures import measure_face  # noqa: E402
-from photocheck.measure.analyzers.faces import FaceDetector  # noqa: E402
-from photocheck.measure.analyzers.frames import make_frame  # noqa: E402
-from photocheck.measure.analyzers.faces import DETECT_LONG_SIDE  # noqa: E402
 from photocheck.evidence.subject import prominent_face  # noqa: E402
+from photocheck.measure.analyzers.face_measures import measure_face  # noqa: E402
+from photocheck.measure.analyzers.faces import DETECT_LONG_SIDE, FaceDetector  # noqa: E402
+from photocheck.measure.analyzers.frames import make_frame  # noqa: E402
 
 RANGES = ((0, 30), (30, 60), (60, 99))
 
@@ -72,7 +71,6 @@ def score(measured: list[dict[str, Any]], opts: PoseOptions | None = None) -> di
         res[f"n_{lo}_{hi}"] = int(sel.sum())
     turned = ay >= 20
     res["side_right"] = float(np.mean(np.sign(e[turned, 0]) == np.sign(t[turned, 0])))
-    b = [x for x, f in zip(buckets, found) if f]
     all_true = np.abs(true[:, 0])
     # over all photos of the range: a profile not found at all is a profile missed
     prof = [buckets[i] for i in np.flatnonzero(all_true >= 60)]
@@ -81,7 +79,6 @@ def score(measured: list[dict[str, Any]], opts: PoseOptions | None = None) -> di
     res["frontal_read"] = float(np.mean([x == "frontal" for x in front]))
     res["by_detector"] = {d: int(sum(1 for m in measured if m["face"] and m["face"].detector == d))
                           for d in sorted({m["face"].detector for m in measured if m["face"]})}  # fmt: skip
-    del b
     return res
 
 

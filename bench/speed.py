@@ -35,19 +35,15 @@ ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 CORES = os.cpu_count() or 1
 
+sys.path.insert(0, str(ROOT / "bench"))
+from datasets import corpus_dir, read_labels  # noqa: E402  (the one path helper)
+
 # ------------------------------------------------------------------------------------------ the photos
-
-
-def corpus_dir() -> Path:
-    return Path(os.environ.get("PHOTOCHECK_CORPUS", ROOT.parent / "shared" / "corpus"))
 
 
 def source_photos(n: int) -> list[Path]:
     """Single-face corpus photos of people, the kind a user uploads."""
-    import csv
-
-    with (corpus_dir() / "labels.csv").open(encoding="utf-8") as fh:
-        rows = list(csv.DictReader(line for line in fh if not line.startswith("#")))
+    rows = read_labels(corpus_dir())
     picks = [corpus_dir() / r["path"] for r in rows if r["faces_in_image"] == "1" and r["yaw_bucket"] != "unknown"]
     if not picks:
         sys.exit(f"no corpus photos under {corpus_dir()} (set PHOTOCHECK_CORPUS)")
