@@ -17,19 +17,25 @@ BUNDLED_SHA256 = {
 }
 
 
-def read_bundled(name: str, what: str) -> bytes:
-    """The bytes of a shipped model; missing, unreadable or damaged is a ModelError naming the file."""
-    path = MODELS_DIR / name
+def read_model_file(path: Path, what: str, sha256: str | None = None) -> bytes:
+    """A model file's bytes, checked against `sha256` when given (the shipped ones); missing, unreadable or
+    damaged is a ModelError naming the file."""
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise ModelError(f"{what} not found: {path} — reinstall photocheck") from None
+        raise ModelError(f"{what} not found: {path}" + (" — reinstall photocheck" if sha256 else "")) from None
     except OSError as e:
         raise ModelError(f"{what} cannot be read: {path}: {e.strerror or e}") from None
-    digest = hashlib.sha256(data).hexdigest()
-    if digest != BUNDLED_SHA256[name]:
-        raise ModelError(
-            f"bundled {what} {path} is damaged: sha256 {digest[:16]}… does not match "
-            f"{BUNDLED_SHA256[name][:16]}… — reinstall photocheck"
-        )
+    if sha256 is not None:
+        digest = hashlib.sha256(data).hexdigest()
+        if digest != sha256:
+            raise ModelError(
+                f"bundled {what} {path} is damaged: sha256 {digest[:16]}… does not match "
+                f"{sha256[:16]}… — reinstall photocheck"
+            )
     return data
+
+
+def read_bundled(name: str, what: str) -> bytes:
+    """The bytes of a shipped model (photocheck/models/NAME), hash-checked."""
+    return read_model_file(MODELS_DIR / name, what, BUNDLED_SHA256[name])

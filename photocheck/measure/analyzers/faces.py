@@ -32,7 +32,7 @@ import numpy as np
 
 from ...errors import ModelError
 from ..options import DetectorOptions
-from .bundled import BUNDLED_SHA256, MODELS_DIR
+from .bundled import BUNDLED_SHA256, MODELS_DIR, read_model_file
 from .face_boxes import FaceBoxes
 from .frames import Frame
 from .head_pose import FACE_BOXES_CROP, LANDMARK_BOX_CROP, HeadPoseNet
@@ -73,21 +73,8 @@ def resolve_model_path(explicit: str | os.PathLike[str] | None = None) -> Path:
 
 
 def read_model(path: Path) -> bytes:
-    """The model's bytes; the bundled model must match its published SHA-256."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise ModelError(f"face model not found: {path}") from None
-    except OSError as e:
-        raise ModelError(f"face model cannot be read: {path}: {e.strerror or e}") from None
-    if path.resolve() == BUNDLED_MODEL:
-        digest = hashlib.sha256(data).hexdigest()
-        if digest != BUNDLED_MODEL_SHA256:
-            raise ModelError(
-                f"bundled face model {path} is damaged: sha256 {digest[:16]}… does not match "
-                f"{BUNDLED_MODEL_SHA256[:16]}… — reinstall photocheck"
-            )
-    return data
+    """The model's bytes; the bundled model must match its published SHA-256 (a user's file is theirs)."""
+    return read_model_file(path, "face model", BUNDLED_MODEL_SHA256 if path.resolve() == BUNDLED_MODEL else None)
 
 
 def rotation_to_ypr(matrix: np.ndarray) -> tuple[float, float, float]:
