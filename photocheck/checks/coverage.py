@@ -19,6 +19,11 @@ from .base import Hit, SetContext, SetRule, file_name, register
 _SETS = frozenset({"basic", "faces"})
 
 
+def _plural(n: int, noun: str) -> str:
+    """ "1 photo", "2 photos" """
+    return f"{n} {noun}{'s' if n != 1 else ''}"
+
+
 def _have(counts: dict[str, int]) -> str:
     present = [f"{k} {v}" for k, v in counts.items() if v]
     return ", ".join(present) if present else "none"
@@ -51,13 +56,13 @@ class TooFewPhotos(SetRule):
         soft = n >= opts.min_photos
         need = (opts.recommended_photos if soft else opts.min_photos) - n
         yield Hit(
-            f"{n} usable distinct photo{'s' if n != 1 else ''}: a profile needs at least {opts.min_photos} "
+            f"{_plural(n, 'usable distinct photo')}: a profile needs at least {opts.min_photos} "
             f"({opts.recommended_photos} recommended)",
             "add photos (and replace the unusable ones) until the set has enough distinct, usable shots",
             softer=soft,
             advice=((
                 "",
-                f"Add {need} more photo{'s' if need != 1 else ''} "
+                f"Add {_plural(need, 'more photo')} "
                 f"({n} usable now; at least {opts.min_photos}, {opts.recommended_photos} recommended)",
             ),),
         )
@@ -235,7 +240,8 @@ class LightingNotVaried(SetRule):
         light = ctx.coverage.get("lighting", {})
         indoor, outdoor = light.get("indoor", 0), light.get("outdoor", 0)
         shots = len(ctx.shots)
-        unknown = self.undecided(ctx, opts)["indoor"]
+        undecided = self.undecided(ctx, opts)
+        unknown = undecided["indoor"]
         judged = shots - unknown
         if shots and unknown * 2 > shots and (not indoor or not outdoor):
             seen = " and ".join(f"{n} {k}" for k, n in (("indoor", indoor), ("outdoor", outdoor)) if n)
@@ -255,8 +261,8 @@ class LightingNotVaried(SetRule):
                 yield Hit(
                     f"{unknown} of {shots} photos could not be judged for light; none of the {judged_txt} {missing}",
                     f"if none of the unjudged photos is {missing}, add {missing} photos",
-                    advice=((missing, f"If none of the {unknown} photo{'s' if unknown != 1 else ''} photocheck could "
-                             f"not judge was taken {missing}s, add 2 {missing} photos, {ways}"),),
+                    advice=((missing, f"If none of the {_plural(unknown, 'photo')} photocheck could not judge was "
+                             f"taken {missing}s, add 2 {missing} photos, {ways}"),),
                 )  # fmt: skip
                 return
             yield Hit(
@@ -269,16 +275,16 @@ class LightingNotVaried(SetRule):
             sunny, overcast = light.get("sunny", 0), light.get("overcast", 0)
             if not sunny or not overcast:
                 missing = "sunny" if not sunny else "overcast"
-                unjudged = self.undecided(ctx, opts)["sunny"]
+                unjudged = undecided["sunny"]
                 kind = "in direct sunlight" if missing == "sunny" else "in shade or on a cloudy day"
-                where = f"among {outdoor} outdoor photo{'s' if outdoor != 1 else ''}"
+                where = f"among {_plural(outdoor, 'outdoor photo')}"
                 if unjudged:
                     yield Hit(
-                        f"no {missing} outdoor photo {where}; {unjudged} photo{'s' if unjudged != 1 else ''} could "
-                        "not be judged for sun or shade",
+                        f"no {missing} outdoor photo {where}; {_plural(unjudged, 'photo')} could not be judged for "
+                        "sun or shade",
                         f"if none of them is {missing}, add an outdoor photo {kind}",
-                        advice=((missing, f"If none of the {unjudged} photo{'s' if unjudged != 1 else ''} photocheck "
-                                 f"could not judge is {missing}, add an outdoor photo {kind}"),),
+                        advice=((missing, f"If none of the {_plural(unjudged, 'photo')} photocheck could not judge "
+                                 f"is {missing}, add an outdoor photo {kind}"),),
                     )  # fmt: skip
                     return
                 yield Hit(
