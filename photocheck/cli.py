@@ -84,10 +84,6 @@ def _run(paths: list[str], kw: dict[str, Any]) -> int:
     exclude = _split(kw.get("exclude") or ())
     from .discovery import expand_set_folders
 
-    missing = [p for p in paths if not os.path.lexists(p)]
-    if missing:
-        click.echo(f"photocheck: error: {missing[0]}: no such file or folder", err=True)
-        return 2
     expanded, empty = expand_set_folders(paths, exclude)
     for folder in empty:
         click.echo(f"photocheck: no photos found in {folder}", err=True)

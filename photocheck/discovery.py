@@ -60,10 +60,7 @@ def expand_set_folders(paths: Sequence[str], exclude: Sequence[str] = ()) -> tup
 def discover(paths: list[str] | tuple[str, ...], exclude: Sequence[str] = ()) -> list[PhotoSet]:
     """Sets in first-seen order; files sorted within a set. A missing path is a usage error. A folder without
     photos of its own stands for the set folders inside it (see `expand_set_folders`)."""
-    for raw in paths:
-        if not os.path.lexists(str(raw)):
-            raise ConfigError(f"{raw}: no such file or folder")
-    paths, _ = expand_set_folders(list(paths), exclude)
+    paths, _ = expand_set_folders(list(paths), exclude)  # a missing path passes through to the error below
     order: list[str] = []
     members: dict[str, list[str]] = {}
 
