@@ -125,26 +125,38 @@ def build(arrays: dict[str, np.ndarray], mean: np.ndarray, std: np.ndarray):  # 
     return model
 
 
+def np_conv(x: np.ndarray, w: np.ndarray, stride: int, pad: int, groups: int = 1) -> np.ndarray:
+    """A convolution (CHW input, OIHW weights, no bias) in plain numpy; groups = channels is depthwise."""
+    c, h, wd = x.shape
+    k = w.shape[2]
+    p = np.pad(x, ((0, 0), (pad, pad), (pad, pad)))
+    oh, ow = (h + 2 * pad - k) // stride + 1, (wd + 2 * pad - k) // stride + 1
+    out = np.zeros((w.shape[0], oh, ow))
+    for i in range(k):
+        for j in range(k):
+            patch = p[:, i : i + stride * oh : stride, j : j + stride * ow : stride]
+            if groups == 1:
+                out += np.einsum("oc,chw->ohw", w[:, :, i, j], patch)
+            else:
+                out += w[:, 0, i, j][:, None, None] * patch
+    return out
+
+
+def np_batch_norm(arrays: dict[str, np.ndarray], x: np.ndarray, name: str) -> np.ndarray:
+    """Inference batch norm from the checkpoint's own statistics (not folded: the reference stays independent)."""
+    g, b = arrays[f"{name}.weight"], arrays[f"{name}.bias"]
+    m, v = arrays[f"{name}.running_mean"], arrays[f"{name}.running_var"]
+    return (x - m[:, None, None]) / np.sqrt(v[:, None, None] + BN_EPS) * g[:, None, None] + b[:, None, None]
+
+
 def numpy_forward(arrays: dict[str, np.ndarray], mean: np.ndarray, std: np.ndarray, x: np.ndarray) -> np.ndarray:
     """The reference: the same network in plain numpy, from the unfolded arrays (batch norm applied as such)."""
 
     def conv(x: np.ndarray, w: np.ndarray, stride: int, groups: int) -> np.ndarray:
-        c, h, wd = x.shape
-        k = w.shape[2]
-        p = np.pad(x, ((0, 0), (k // 2, k // 2), (k // 2, k // 2)))
-        oh, ow = (h + 2 * (k // 2) - k) // stride + 1, (wd + 2 * (k // 2) - k) // stride + 1
-        cols = np.stack(
-            [p[:, i : i + stride * oh : stride, j : j + stride * ow : stride] for i in range(k) for j in range(k)],
-            axis=1,
-        )  # (c, k*k, oh, ow)
-        if groups == 1:
-            return np.einsum("oik,ikhw->ohw", w.reshape(w.shape[0], c, k * k), cols)
-        return np.einsum("ck,ckhw->chw", w.reshape(c, k * k), cols)
+        return np_conv(x, w, stride, w.shape[2] // 2, groups)
 
     def bn(x: np.ndarray, name: str) -> np.ndarray:
-        g, b = arrays[f"{name}.weight"], arrays[f"{name}.bias"]
-        m, v = arrays[f"{name}.running_mean"], arrays[f"{name}.running_var"]
-        return (x - m[:, None, None]) / np.sqrt(v[:, None, None] + BN_EPS) * g[:, None, None] + b[:, None, None]
+        return np_batch_norm(arrays, x, name)
 
     h = x[0].astype(np.float64)
     h = np.maximum(bn(conv(h, arrays["conv1.weight"], 2, 1), "bn1"), 0)
@@ -163,10 +175,6 @@ def numpy_forward(arrays: dict[str, np.ndarray], mean: np.ndarray, std: np.ndarr
 def load_face_boxes(weights: Path) -> dict[str, np.ndarray]:
     z = np.load(weights / "FaceBoxesProd.npz")
     return {k: z[k] for k in z.files}
-
-
-INCEPTION_BRANCHES = ("branch1x1", "branch1x1_2", "branch3x3_reduce", "branch3x3", "branch3x3_reduce_2",
-                      "branch3x3_2", "branch3x3_3")  # fmt: skip
 
 
 class _Graph:
@@ -258,21 +266,10 @@ def numpy_face_boxes(arrays: dict[str, np.ndarray], x: np.ndarray) -> list[np.nd
     """The reference FaceBoxes forward in plain numpy, batch norms unfolded."""
 
     def conv(x: np.ndarray, w: np.ndarray, stride: int, pad: int) -> np.ndarray:
-        c, h, wd = x.shape
-        k = w.shape[2]
-        p = np.pad(x, ((0, 0), (pad, pad), (pad, pad)))
-        oh, ow = (h + 2 * pad - k) // stride + 1, (wd + 2 * pad - k) // stride + 1
-        out = np.zeros((w.shape[0], oh, ow))
-        for i in range(k):
-            for j in range(k):
-                patch = p[:, i : i + stride * oh : stride, j : j + stride * ow : stride]
-                out += np.einsum("oc,chw->ohw", w[:, :, i, j], patch)
-        return out
+        return np_conv(x, w, stride, pad)
 
     def bn(x: np.ndarray, name: str) -> np.ndarray:
-        g, b = arrays[f"{name}.weight"], arrays[f"{name}.bias"]
-        m, v = arrays[f"{name}.running_mean"], arrays[f"{name}.running_var"]
-        return (x - m[:, None, None]) / np.sqrt(v[:, None, None] + BN_EPS) * g[:, None, None] + b[:, None, None]
+        return np_batch_norm(arrays, x, name)
 
     def basic(x: np.ndarray, name: str, stride: int = 1) -> np.ndarray:
         w = arrays[f"{name}.conv.weight"]
