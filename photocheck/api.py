@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from .checks import REGISTRY
@@ -99,7 +99,16 @@ class Checker:
     ) -> list[tuple[PhotoSet, list[ImageFacts]]]:
         """Each set found under `paths` with its photos' facts (one measuring pass over all of them). `exclude`:
         file and folder name patterns to leave out (hidden ones always are)."""
-        sets = discover([str(p) for p in paths], exclude)
+        return self.measure_photo_sets(discover([str(p) for p in paths], exclude), progress)
+
+    def measure_photo_sets(
+        self,
+        sets: Sequence[PhotoSet],
+        progress: ProgressCallback | None = None,
+        sources: Mapping[str, PhotoSource] | None = None,
+    ) -> list[tuple[PhotoSet, list[ImageFacts]]]:
+        """Sets already formed (e.g. from a git index) with their photos' facts. A file named in `sources` is
+        measured from that source (bytes, an image) under its name; every other file is read from disk."""
         most = self.pack.limits.max_photos_per_set
         for s in sets:
             if len(s.files) > most:
@@ -107,8 +116,11 @@ class Checker:
                     f"{s.path}: {len(s.files)} photos is over the limit of {most} per set "
                     "([limits] max-photos-per-set): point photocheck at one profile's folder"
                 )
+        sources = sources or {}
         files = [f for s in sets for f in s.files]
-        measured = dict(zip(files, self.facts_many(files, progress)))
+        on_disk = [f for f in files if f not in sources]
+        measured = dict(zip(on_disk, self.facts_many(on_disk, progress)))
+        measured.update((f, self.facts(sources[f], f)) for f in files if f in sources)
         return [(s, [measured[f] for f in s.files]) for s in sets]
 
     # ------------------------------------------------------------------------------------ identity
@@ -162,6 +174,16 @@ class Checker:
         exclude: Sequence[str] = (),
     ) -> Report:
         return self.report([self.judge_set(s, facts) for s, facts in self.measure_sets(paths, progress, exclude)])
+
+    def check_photo_sets(
+        self,
+        sets: Sequence[PhotoSet],
+        progress: ProgressCallback | None = None,
+        sources: Mapping[str, PhotoSource] | None = None,
+    ) -> Report:
+        """`check` for sets already formed; `sources` as in `measure_photo_sets`."""
+        measured = self.measure_photo_sets(sets, progress, sources)
+        return self.report([self.judge_set(s, facts) for s, facts in measured])
 
     def check_image(self, source: PhotoSource, name: str | None = None) -> ImageResult:
         """Check one photo on its own (the upload-pipeline case): image rules, plus ID01 against the

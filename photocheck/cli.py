@@ -19,6 +19,7 @@ from .model import ImageFacts, Report, SetResult
 from .packs import Pack, load_pack
 from .project_config import Settings, describe, resolve_settings
 from .reporters import REPORTERS
+from .staged import StagedSets
 
 if TYPE_CHECKING:
     from .api import Checker
@@ -36,9 +37,14 @@ def _set_fails(result: SetResult, settings: Settings) -> bool:
     with (its nearest config file, then the flags), never another set's."""
     level = _FAIL_LEVELS[settings.fail_on]
     findings = list(result.findings) + [f for img in result.images for f in img.findings]
+    # a set still being built (set-gate-min-photos): asking for more photos, or the score that reflects it, is no
+    # failure yet; a bad photo or a stranger still is
+    building = len(result.images) < settings.set_gate_min_photos
+    if building:
+        findings = [f for f in findings if not REGISTRY[f.code].in_coverage]
     if any(f.severity.rank >= level for f in findings):
         return True
-    return settings.fail_under is not None and result.score < settings.fail_under
+    return not building and settings.fail_under is not None and result.score < settings.fail_under
 
 
 def _gate(gated: list[tuple[SetResult, Settings]], kw: dict[str, Any]) -> int:
@@ -79,21 +85,27 @@ def _checker(pack: Pack, kw: dict[str, Any], settings: Settings | None = None) -
     )
 
 
-def _run(paths: list[str], kw: dict[str, Any]) -> int:
+def _run(paths: list[str], kw: dict[str, Any], staged: StagedSets | None = None) -> int:
+    """Check `paths` (folders and files on disk), or the sets of a commit when `staged` is given."""
     thumbnails: dict[str, str] = {}
     exclude = _split(kw.get("exclude") or ())
-    from .discovery import expand_set_folders
+    if staged is not None:
+        paths = [s.path for s in staged.sets]
+    else:
+        from .discovery import expand_set_folders
 
-    expanded, empty = expand_set_folders(paths, exclude)
-    for folder in empty:
-        click.echo(f"photocheck: no photos found in {folder}", err=True)
-    for p in paths:
-        inside = [e for e in expanded if e != p and e.startswith(os.path.join(p, ""))]
-        if inside and not kw.get("quiet"):
-            click.echo(f"photocheck: {p} has no photos of its own: checking its {len(inside)} set folders", err=True)
-    if not expanded:
-        return 2  # nothing at all to check: a usage error, and no scored report of nothing
-    paths = expanded
+        expanded, empty = expand_set_folders(paths, exclude)
+        for folder in empty:
+            click.echo(f"photocheck: no photos found in {folder}", err=True)
+        for p in paths:
+            inside = [e for e in expanded if e != p and e.startswith(os.path.join(p, ""))]
+            if inside and not kw.get("quiet"):
+                click.echo(
+                    f"photocheck: {p} has no photos of its own: checking its {len(inside)} set folders", err=True
+                )
+        if not expanded:
+            return 2  # nothing at all to check: a usage error, and no scored report of nothing
+        paths = expanded
     try:
         groups = _settings_by_config(paths, kw)  # every config is validated before any photo is read
         packs = [settings.load_pack() for settings, _ in groups]
@@ -102,7 +114,11 @@ def _run(paths: list[str], kw: dict[str, Any]) -> int:
         for (settings, group_paths), pack in zip(groups, packs):
             with _checker(pack, kw, settings) as checker:
                 progress = None if kw.get("quiet") else _progress_bar()
-                group_sets = checker.check(group_paths, progress=progress, exclude=exclude).sets
+                if staged is None:
+                    group_sets = checker.check(group_paths, progress=progress, exclude=exclude).sets
+                else:
+                    chosen = [s for s in staged.sets if s.path in group_paths]
+                    group_sets = checker.check_photo_sets(chosen, progress, staged.staged_bytes).sets
                 gated.extend((s, settings) for s in group_sets)
                 sets.extend(group_sets)
                 report = checker.report(sets)
@@ -282,9 +298,9 @@ def demo_cmd(**kw: Any) -> None:
     sys.exit(_invoke([str(DEMO_DIR)], kw))
 
 
-def _invoke(paths: list[str], kw: dict[str, Any]) -> int:
+def _invoke(paths: list[str], kw: dict[str, Any], staged: StagedSets | None = None) -> int:
     try:
-        return _run(paths, kw)
+        return _run(paths, kw, staged)
     except KeyboardInterrupt:
         click.echo("photocheck: interrupted", err=True)
         return 130
@@ -324,11 +340,20 @@ def config_cmd(
 @click.argument("files", nargs=-1)
 @_with_check_options
 def hook_cmd(files: tuple[str, ...], **kw: Any) -> None:
-    """pre-commit entry point: check the whole set folder of every staged photo, once."""
-    folders = sorted({os.path.dirname(f) or "." for f in files})
-    if not folders:
+    """pre-commit entry point: check the set folder of every staged photo, once, as the commit would record it
+    (the photos in the git index, with their staged content); outside a git repository, the folders on disk."""
+    if not files:
         sys.exit(0)
-    sys.exit(_invoke(folders, kw))
+    from .measure.options import LoadLimits
+    from .staged import staged_sets
+
+    staged = staged_sets(files, _split(kw.get("exclude") or ()), LoadLimits().max_file_bytes)
+    if staged is None:
+        sys.exit(_invoke(sorted({os.path.dirname(f) or "." for f in files}), kw))
+    staged = StagedSets([s for s in staged.sets if s.files], staged.staged_bytes)  # a set removed whole: none
+    if not staged.sets:
+        sys.exit(0)
+    sys.exit(_invoke([], kw, staged))
 
 
 @main.command("rules")

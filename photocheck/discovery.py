@@ -18,13 +18,13 @@ class PhotoSet:
     files: tuple[str, ...]
 
 
-def _excluded(name: str, exclude: Sequence[str]) -> bool:
+def excluded_name(name: str, exclude: Sequence[str]) -> bool:
     return name.startswith(".") or any(fnmatch.fnmatch(name, pattern) for pattern in exclude)
 
 
 def _has_photos(folder: str, exclude: Sequence[str]) -> bool:
     try:
-        return any(is_image_name(e.name) and not _excluded(e.name, exclude) for e in os.scandir(folder))
+        return any(is_image_name(e.name) and not excluded_name(e.name, exclude) for e in os.scandir(folder))
     except OSError:
         return True  # unreadable: keep it as a set, so that the error names it
 
@@ -39,7 +39,7 @@ def expand_set_folders(paths: Sequence[str], exclude: Sequence[str] = ()) -> tup
         if _has_photos(folder, exclude):
             return [folder]
         try:
-            subs = sorted(e.name for e in os.scandir(folder) if e.is_dir() and not _excluded(e.name, exclude))
+            subs = sorted(e.name for e in os.scandir(folder) if e.is_dir() and not excluded_name(e.name, exclude))
         except OSError:
             return [folder]
         return [found for sub in subs for found in walk(os.path.join(folder, sub))]
@@ -81,7 +81,7 @@ def discover(paths: list[str] | tuple[str, ...], exclude: Sequence[str] = ()) ->
                 raise ConfigError(f"{p}: folder cannot be read: {e.strerror or e}") from None
             for entry in entries:
                 # image-named entries only; a broken link or a folder named x.jpg is kept so IQ01 can say so
-                if is_image_name(entry.name) and not _excluded(entry.name, exclude):
+                if is_image_name(entry.name) and not excluded_name(entry.name, exclude):
                     add(p, os.path.join(p, entry.name))
         elif os.path.lexists(p):
             add(os.path.dirname(p) or ".", p)

@@ -21,7 +21,9 @@ from .packs import Pack, _hint, load_pack, read_toml, string_list
 CONFIG_NAME = "photocheck.toml"
 FAIL_LEVELS = ("error", "warning", "info", "never")
 # keys of the configuration itself; the pack's own tables may be given too and override the pack's values
-_SETTING_KEYS = ("pack", "extends", "select", "ignore", "per-file-ignores", "fail-on", "fail-under")
+_SETTING_KEYS = (
+    "pack", "extends", "select", "ignore", "per-file-ignores", "fail-on", "fail-under", "set-gate-min-photos",
+)  # fmt: skip
 _PACK_TABLES = ("rules", "classify", "scoring", "identity", "duplicates", "detector", "limits")
 
 
@@ -36,6 +38,9 @@ class Settings:
     per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
     fail_on: str = "error"
     fail_under: float | None = None
+    # while a set holds fewer photos than this, the findings that ask for more photos (DS01 and the coverage
+    # rules) are reported but do not fail the gate: a set being built, commit by commit
+    set_gate_min_photos: int = 0
 
     def load_pack(self) -> Pack:
         try:
@@ -110,6 +115,9 @@ def settings_from_table(table: dict[str, Any], source: Path) -> Settings:
         isinstance(fail_under, bool) or not isinstance(fail_under, (int, float)) or not 0 <= fail_under <= 100
     ):
         raise ConfigError(f"{where}: 'fail-under' must be a number from 0 to 100, got {fail_under!r}")
+    gate_min = table.get("set-gate-min-photos", 0)
+    if isinstance(gate_min, bool) or not isinstance(gate_min, int) or not 0 <= gate_min <= 1000:
+        raise ConfigError(f"{where}: 'set-gate-min-photos' must be a whole number from 0 to 1000, got {gate_min!r}")
     pfi = table.get("per-file-ignores", {})
     if not isinstance(pfi, dict):
         raise ConfigError(f"{where}: [per-file-ignores] must be a table of glob = [codes]")
@@ -124,6 +132,7 @@ def settings_from_table(table: dict[str, Any], source: Path) -> Settings:
         per_file_ignores=per_file,
         fail_on=fail_on,
         fail_under=float(fail_under) if fail_under is not None else None,
+        set_gate_min_photos=gate_min,
     )
     for glob, codes in per_file.items():
         _check_codes(codes, f"{where}: per-file-ignores {glob!r}")
@@ -188,6 +197,8 @@ def describe(settings: Settings) -> str:
     ]
     if settings.fail_under is not None:
         lines.append(f"fail-under = {_toml(settings.fail_under)}")
+    if settings.set_gate_min_photos:
+        lines.append(f"set-gate-min-photos = {settings.set_gate_min_photos}")
     if settings.per_file_ignores:
         lines += ["", "[per-file-ignores]"] + [f"{_toml(g)} = {_toml(c)}" for g, c in settings.per_file_ignores.items()]
     for table, obj in (

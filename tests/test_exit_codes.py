@@ -34,6 +34,27 @@ def test_the_lenient_set_alone_passes_and_exit_zero_overrides(two_sets):
     assert result.exit_code == 0 and "error" in result.output
 
 
+def test_a_set_being_built_is_not_failed_for_asking_for_more_photos(tmp_path):
+    """set-gate-min-photos = 10: three good photos of one person pass the gate although DS01 and PO11 (errors)
+    still ask for more; the default gate fails them; a stranger added to them still fails it (ID01 is not a coverage rule)."""
+    building = tmp_path / "alice"
+    building.mkdir()
+    for name in ("obama.jpg", "obama2.jpg", "obama3.jpg"):
+        shutil.copy(DEMO / name, building / name)
+    # the demo photos are small (IQ02): that photo problem is not the subject here
+    (tmp_path / "photocheck.toml").write_text('set-gate-min-photos = 10\nfail-under = 90\nignore = ["IQ02"]\n')
+    args = ["check", "--no-cache", "--format", "json", str(building)]
+    result = CliRunner().invoke(main, args)
+    import json
+
+    findings = {f["code"]: f["severity"] for f in json.loads(result.stdout)["sets"][0]["findings"]}
+    assert findings.get("DS01") == "error" and findings.get("PO11") == "error"  # reported all the same
+    assert result.exit_code == 0, result.output
+    assert CliRunner().invoke(main, [*args, "--isolated", "--ignore", "IQ02"]).exit_code == 1  # default gate: fails
+    shutil.copy(DEMO / "biden.jpg", building / "stranger.jpg")
+    assert CliRunner().invoke(main, args).exit_code == 1
+
+
 def test_version_short_flag():
     result = CliRunner().invoke(main, ["-V"])
     assert result.exit_code == 0 and result.output.startswith("photocheck, version ")

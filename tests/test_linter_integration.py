@@ -249,11 +249,69 @@ def test_pre_commit_hook_end_to_end(tmp_path):
     assert "Passed" in good.stdout
 
 
-def test_hook_checks_each_set_folder_once(tmp_path, monkeypatch):
+def test_hook_outside_git_checks_each_set_folder_once(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # not a git work tree: the hook falls back to the folders on disk
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))
     seen = []
-    monkeypatch.setattr("photocheck.cli._invoke", lambda paths, kw: seen.append(paths) or 0)
+    monkeypatch.setattr("photocheck.cli._invoke", lambda paths, kw, staged=None: seen.append(paths) or 0)
     result = _run("hook", "a/1.jpg", "a/2.HEIC", "b/3.png", "a/4.jpg")
     assert result.exit_code == 0 and seen == [["a", "b"]]
+
+
+def test_hook_file_pattern_matches_every_extension_the_checker_reads():
+    import re
+
+    from photocheck.measure.options import IMAGE_EXTENSIONS
+
+    patterns = [line.split("'")[1] for line in (ROOT / ".pre-commit-hooks.yaml").read_text().splitlines()
+                if line.strip().startswith("files:")]  # fmt: skip
+    assert len(patterns) == 2
+    for pattern in patterns:
+        for ext in IMAGE_EXTENSIONS:
+            assert re.search(pattern, f"alice/photo{ext.upper()}") and re.search(pattern, f"photo{ext}"), ext
+        assert not re.search(pattern, "notes.txt") and not re.search(pattern, "photo.jpg.txt")
+
+
+def _hook_in(repo: Path) -> tuple[int, str]:
+    """`photocheck hook` as pre-commit calls it in `repo` (identity only, JSON): exit code, ID01 photo names."""
+    staged = subprocess.run(["git", "diff", "--cached", "--name-only", "--diff-filter=ACM"], cwd=repo,
+                            capture_output=True, text=True, check=True).stdout.split()  # fmt: skip
+    cwd = os.getcwd()
+    os.chdir(repo)
+    try:
+        result = _run("hook", "--select", "ID01", "--format", "json", "--no-cache", "--isolated", *staged)
+    finally:
+        os.chdir(cwd)
+    report = json.loads(result.stdout)
+    flagged = sorted(p for s in report["sets"] for f in s["findings"] if f["code"] == "ID01" for p in f["paths"])
+    return result.exit_code, " ".join(flagged)
+
+
+def test_hook_judges_the_set_in_the_git_index_not_the_folder(tmp_path):
+    """An untracked stranger on disk does not block the commit; a staged one does; `git rm --cached` takes her
+    out again; a photo staged and then overwritten on disk is judged by the bytes that would be committed."""
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    repo = tmp_path / "photos"
+    (repo / "alice").mkdir(parents=True)
+    for name in ("obama.jpg", "obama2.jpg", "obama3.jpg"):
+        shutil.copy(DEMO / name, repo / "alice" / name)
+    _git(repo, "init", "-q")
+    _git(repo, "add", "alice")
+    shutil.copy(DEMO / "biden.jpg", repo / "alice" / "stranger.jpg")  # untracked: not in the commit
+
+    assert _hook_in(repo) == (0, "")
+
+    _git(repo, "add", "alice/stranger.jpg")
+    assert _hook_in(repo) == (1, "alice/stranger.jpg")
+
+    _git(repo, "rm", "-q", "--cached", "alice/stranger.jpg")  # still on disk, no longer in the set
+    assert (repo / "alice" / "stranger.jpg").exists()
+    assert _hook_in(repo) == (0, "")
+
+    _git(repo, "add", "alice/stranger.jpg")
+    shutil.copy(DEMO / "obama.jpg", repo / "alice" / "stranger.jpg")  # the disk copy now shows the subject
+    assert _hook_in(repo) == (1, "alice/stranger.jpg")  # the staged bytes still show someone else
 
 
 def test_library_checker_cache_and_jobs_arguments(tmp_path):
