@@ -12,7 +12,7 @@ from rich.markup import escape
 
 from ..model import Report, SetResult, Severity
 from ..vocabulary import EXPRESSIONS, LIGHTING_KEYS, POSE_BUCKETS
-from .common import pose_row_missing
+from .common import counted, pose_row_missing
 
 _STYLE = {"ready": "bold green", "needs-work": "bold yellow", "not-ready": "bold red"}
 _SEV = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
@@ -30,7 +30,7 @@ def render_text(report: Report, *, color: bool = False, width: int = 100, **_: A
         con.print()
         con.print(
             f"[bold]{escape(s.path)}[/]  [{_STYLE[s.verdict]}]{s.verdict}[/]  score {s.score:.0f}/100  "
-            f"— {len(s.images)} photos, {usable} usable"
+            f"— {counted(len(s.images), 'photo')}, {usable} usable"
         )
         if s.advice:
             con.print("  [bold]Next steps[/]")
@@ -59,7 +59,7 @@ def render_text(report: Report, *, color: bool = False, width: int = 100, **_: A
                 )
         clean = [i for i in s.images if not i.findings and i.action == "keep"]
         if clean:
-            con.print(f"  [green]{len(clean)} photo(s) with no findings[/]")
+            con.print(f"  [green]{counted(len(clean), 'photo')} with no findings[/]")
     return buf.getvalue()
 
 
@@ -76,7 +76,7 @@ def _identity_summary(s: SetResult) -> str:
         parts.append(f"not verifiable (turned away, small or soft) in {', '.join(unverified)}")
     groups = sum(1 for i in s.images if i.identity == "match" and len(i.faces) > 1)
     if groups:
-        parts.append(f"bystanders ignored in {groups} group photo(s)")
+        parts.append(f"bystanders ignored in {counted(groups, 'group photo')}")
     return "; ".join(parts)
 
 
