@@ -295,7 +295,8 @@ def check_cmd(paths: tuple[str, ...], **kw: Any) -> None:
 @_with_check_options
 def demo_cmd(**kw: Any) -> None:
     """Check the built-in demo set (public-domain and MIT-licensed photos shipped with photocheck)."""
-    sys.exit(_invoke([str(DEMO_DIR)], kw))
+    shown = os.path.relpath(DEMO_DIR)  # "photocheck/demo" from a checkout; the full path when installed elsewhere
+    sys.exit(_invoke([shown if not shown.startswith("..") else str(DEMO_DIR)], kw))
 
 
 def _invoke(paths: list[str], kw: dict[str, Any], staged: StagedSets | None = None) -> int:

@@ -105,3 +105,40 @@ def test_report_in_a_real_browser(report_file):
         browser.close()
     assert errors == [] and dialogs == []
     assert (ARTIFACTS / "report.png").stat().st_size > 10_000
+
+
+@pytest.mark.parametrize("width, height", [(1366, 768), (390, 844)])
+def test_report_on_a_laptop_and_a_phone_screen(report_file, width, height):
+    """1366x768: the first photo thumbnails are on the first screen (summary beside the photos). 390 px phone:
+    nothing wider than the screen, and the coverage grid fits it with no cell's text spilling out. Screenshots of
+    both go to test-artifacts/."""
+    playwright = pytest.importorskip("playwright.sync_api")
+    executable = _chromium()
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": width, "height": height})
+        page.goto(report_file[0].as_uri())
+        page.wait_for_load_state("load")
+        ARTIFACTS.mkdir(exist_ok=True)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        if width >= 1180:
+            first = page.evaluate("document.querySelector('.card img').getBoundingClientRect().top")
+            assert first < height * 0.6, first  # the top of the first thumbnail is well inside the first screen
+            page.screenshot(path=str(ARTIFACTS / f"report-{width}x{height}.png"))
+        else:
+            grid = page.locator("table.grid")
+            grid.scroll_into_view_if_needed()
+            box = grid.bounding_box()
+            assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width
+            spilled = page.evaluate(
+                "[...document.querySelectorAll('table.grid th, table.grid td')]"
+                ".filter(c => c.offsetWidth && c.scrollWidth > c.clientWidth).map(c => c.textContent)"
+            )
+            assert spilled == []
+            smallest = page.evaluate(
+                "Math.min(...[...document.querySelectorAll('table.grid th, table.grid td')]"
+                ".map(c => parseFloat(getComputedStyle(c).fontSize)))"
+            )
+            assert smallest >= 11
+            page.screenshot(path=str(ARTIFACTS / f"report-{width}px-coverage.png"))
+        browser.close()
