@@ -24,7 +24,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
-from .errors import ConfigError, ImageLoadError, ModelError, PhotocheckError
+from .errors import CheckerClosedError, ConfigError, ImageLoadError, ModelError, PhotocheckError
 from .evidence.subject import IdentityMatch, Reference
 from .model import (
     FaceFacts,
@@ -56,6 +56,7 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "Checker",
+    "CheckerClosedError",
     "ConfigError",
     "FaceFacts",
     "FaceResult",

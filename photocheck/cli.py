@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sys
@@ -19,6 +20,7 @@ from .model import ImageFacts, Report, SetResult
 from .packs import Pack, load_pack
 from .project_config import Settings, describe, resolve_settings
 from .reporters import REPORTERS
+from .safe_files import read_regular_file
 from .staged import StagedSets
 
 if TYPE_CHECKING:
@@ -119,13 +121,18 @@ def _run(paths: list[str], kw: dict[str, Any], staged: StagedSets | None = None)
                 else:
                     chosen = [s for s in staged.sets if s.path in group_paths]
                     group_sets = checker.check_photo_sets(chosen, progress, staged.staged_bytes).sets
+                config = settings.provenance()
+                if config is not None:
+                    group_sets = tuple(dataclasses.replace(s, config=config) for s in group_sets)
                 gated.extend((s, settings) for s in group_sets)
                 sets.extend(group_sets)
                 report = checker.report(sets)
         if kw["fmt"] == "html":
             from .measure.thumbnails import report_thumbnails
 
-            thumbnails = report_thumbnails(report, packs[0].limits)
+            limits = {s.path: pack.limits for (_, group_paths), pack in zip(groups, packs) for s in sets
+                      if s.path in group_paths}  # fmt: skip
+            thumbnails = report_thumbnails(report, limits)
     except (ConfigError, ModelError) as e:
         click.echo(f"photocheck: error: {e}", err=True)
         return 2
@@ -406,6 +413,7 @@ def reference_cmd(paths: tuple[str, ...], output: str | None, face_model: str | 
 
 
 FACTS_FORMAT = "photocheck-facts"
+MAX_FACTS_FILE_BYTES = 256 << 20  # 2000 photos' facts are about 10 MB
 
 
 @main.command("facts")
@@ -435,8 +443,8 @@ def facts_cmd(paths: tuple[str, ...], output: str | None, face_model: str | None
 def read_facts_file(path: str) -> list[tuple[str, list[ImageFacts]]]:
     """The sets of a `photocheck facts` file: [(set path, facts)]. ConfigError when it is not one."""
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        data = json.loads(read_regular_file(path, MAX_FACTS_FILE_BYTES).decode("utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
         raise ConfigError(f"{path}: not a readable facts file ({e})") from None
     if not isinstance(data, dict) or data.get("format") != FACTS_FORMAT or not isinstance(data.get("sets"), list):
         raise ConfigError(f"{path}: not a photocheck facts file (make one with `photocheck facts --output FILE`)")

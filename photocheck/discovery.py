@@ -72,7 +72,8 @@ def discover(paths: list[str] | tuple[str, ...], exclude: Sequence[str] = ()) ->
             members[set_path].append(file)
 
     for raw in paths:
-        p = str(raw)
+        # one spelling per file: `d/x.jpg d//x.jpg` and `d d/` name one photo and one set, checked once
+        p = os.path.normpath(str(raw))
         if os.path.isdir(p) and not is_image_name(p):
             add(p, None)
             try:

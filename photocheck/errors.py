@@ -22,3 +22,7 @@ class ImageLoadError(PhotocheckError):
         super().__init__(f"{path}: {reason}")
         self.path = path
         self.reason = reason
+
+
+class CheckerClosedError(PhotocheckError):
+    """A closed `Checker` was asked to measure a photo: its models are released (create a new Checker)."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import math
 import types
 import typing
 from dataclasses import dataclass, field
@@ -114,6 +115,9 @@ class LightingFacts:
     sky_luma: float | None = None  # mean luma (0..255) of those sky-coloured pixels: real sky outshines the face
 
 
+EMBEDDING_SIZE = 128  # dlib's face descriptor
+
+
 @dataclass(frozen=True)
 class ImageFacts:
     """Everything measured about one photo. A failed analyzer records why in `error` and never raises."""
@@ -133,7 +137,17 @@ class ImageFacts:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ImageFacts:
-        return from_jsonable(cls, data)
+        """Facts read back from JSON, validated (types, finite numbers, sizes): ValueError when they are not
+        facts photocheck could have measured."""
+        facts: ImageFacts = from_jsonable(cls, data)
+        for face in facts.faces or ():
+            if face.embedding is not None and len(face.embedding) != EMBEDDING_SIZE:
+                raise ValueError(f"a face descriptor has {len(face.embedding)} values, not {EMBEDDING_SIZE}")
+            if face.box[2] < 0 or face.box[3] < 0:
+                raise ValueError(f"a face box has a negative size: {face.box}")
+        if facts.basic is not None and (facts.basic.width < 0 or facts.basic.height < 0):
+            raise ValueError("an image with a negative size")
+        return facts
 
 
 # ------------------------------------------------------------------------------------------ findings
@@ -210,6 +224,9 @@ class SetResult:
     images: tuple[ImageResult, ...]
     rejected: tuple[str, ...] = ()  # photos whose action is remove (ID01's intruders, DS02's extra copies)
     coverage_share: float | None = None  # 0..1 of the coverage targets met; None when no coverage rule ran
+    # the config file this set was checked with and what it changes ("photos/photocheck.toml: ignore LI03"):
+    # a config found inside a scanned folder comes from whoever made the folder, so it is never silent
+    config: str | None = None
 
     @property
     def usable_images(self) -> list[ImageResult]:
@@ -251,7 +268,9 @@ def to_jsonable(value: Any) -> Any:
 
 
 def from_jsonable(tp: Any, data: Any) -> Any:
-    """Inverse of to_jsonable, driven by the type hints of the target dataclass."""
+    """Inverse of to_jsonable, driven by the type hints of the target dataclass. Validates as it goes (the
+    data comes from a cache file or a facts file, i.e. from disk): a value of the wrong type, a non-finite
+    number or a fixed-size tuple of the wrong size raises ValueError, so a bad entry is treated as a miss."""
     origin = typing.get_origin(tp)
     if origin in (typing.Union, types.UnionType):
         args = [a for a in typing.get_args(tp) if a is not type(None)]
@@ -259,6 +278,8 @@ def from_jsonable(tp: Any, data: Any) -> Any:
             return None
         return from_jsonable(args[0], data)
     if dataclasses.is_dataclass(tp):
+        if not isinstance(data, dict):
+            raise ValueError(f"{tp.__name__}: expected an object, got {type(data).__name__}")  # type: ignore[union-attr]
         hints = typing.get_type_hints(tp)
         kwargs = {}
         for f in dataclasses.fields(tp):
@@ -266,15 +287,31 @@ def from_jsonable(tp: Any, data: Any) -> Any:
                 kwargs[f.name] = from_jsonable(hints[f.name], data[f.name])
         return tp(**kwargs)  # type: ignore[operator]  # tp is a dataclass type here
     if origin is tuple:
+        if not isinstance(data, (list, tuple)):
+            raise ValueError(f"expected a list, got {type(data).__name__}")
         items: tuple[Any, ...] = typing.get_args(tp)
         if len(items) == 2 and items[1] is Ellipsis:
             return tuple(from_jsonable(items[0], v) for v in data)
+        if len(items) != len(data):
+            raise ValueError(f"expected {len(items)} values, got {len(data)}")
         return tuple(from_jsonable(a, v) for a, v in zip(items, data))
     if origin is dict:
+        if not isinstance(data, dict):
+            raise ValueError(f"expected an object, got {type(data).__name__}")
         _, vt = typing.get_args(tp)
-        return {k: from_jsonable(vt, v) for k, v in data.items()}
+        return {str(k): from_jsonable(vt, v) for k, v in data.items()}
     if isinstance(tp, type) and issubclass(tp, enum.Enum):
         return tp(data)
-    if tp is float and isinstance(data, int):
+    if tp is float:
+        if isinstance(data, bool) or not isinstance(data, (int, float)) or not math.isfinite(data):
+            raise ValueError(f"expected a finite number, got {data!r}")
         return float(data)
+    if tp is int:
+        if isinstance(data, bool) or not isinstance(data, int):
+            raise ValueError(f"expected a whole number, got {data!r}")
+        return data
+    if tp is bool and not isinstance(data, bool):
+        raise ValueError(f"expected true or false, got {data!r}")
+    if tp is str and not isinstance(data, str):
+        raise ValueError(f"expected text, got {data!r}")
     return data

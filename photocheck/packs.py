@@ -18,6 +18,9 @@ from typing import Any
 
 from .checks import REGISTRY, Rule
 from .errors import ConfigError
+from .safe_files import FileTooLarge, NotARegularFile, read_regular_file
+
+MAX_CONFIG_BYTES = 1 << 20  # a config or pack file is a few KB; one found in a scanned folder is untrusted input
 from .evidence.duplicates import DuplicateOptions
 from .evidence.labels import ClassifyOptions, ExpressionOptions, LightingOptions, PoseOptions
 from .evidence.subject import IdentityOptions
@@ -128,9 +131,9 @@ def _at(where: str, key: str) -> str:
     positions): "photocheck.toml [scoring] (line 3)"."""
     path = Path(where.split(" [", 1)[0].split(" + ", 1)[0])
     try:
-        if path.suffix != ".toml" or not path.is_file() or path.stat().st_size > 1_000_000:
+        if path.suffix != ".toml":
             return where
-        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+        lines = read_regular_file(path, MAX_CONFIG_BYTES).decode("utf-8", errors="replace").splitlines()
     except OSError:
         return where
     pattern = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*=")
@@ -200,12 +203,20 @@ def _pack_path(name_or_path: str, relative_to: Path | None = None) -> Path:
 
 
 def read_toml(path: Path, what: str = "rule pack") -> dict[str, Any]:
+    """A config or pack file: a regular file under MAX_CONFIG_BYTES (a FIFO or /dev/zero named in `pack = ...`
+    would block or read forever), UTF-8 TOML."""
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(read_regular_file(path, MAX_CONFIG_BYTES).decode("utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"{what} not found: {path}") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise ConfigError(f"{path}: cannot be read: {e}") from None
+    except NotARegularFile as e:
+        raise ConfigError(f"{path}: cannot be used as a {what}: it is {e.kind}, not a regular file") from None
+    except FileTooLarge as e:
+        raise ConfigError(f"{path}: {e.size} bytes is too large for a {what} (limit {e.limit})") from None
+    except UnicodeDecodeError as e:
+        raise ConfigError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start})") from None
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot be read: {e.strerror or e}") from None
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"{path}: not valid TOML: {e}") from None
 

@@ -7,6 +7,7 @@ naming the file, the key and the closest valid spelling.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import fnmatch
 import os
@@ -41,6 +42,34 @@ class Settings:
     # while a set holds fewer photos than this, the findings that ask for more photos (DS01 and the coverage
     # rules) are reported but do not fail the gate: a set being built, commit by commit
     set_gate_min_photos: int = 0
+
+    def provenance(self) -> str | None:
+        """The config file and what it changes from the defaults, for the report's set header; None when no
+        config file was used."""
+        if self.source is None:
+            return None
+        changes = []
+        if self.pack != "default":
+            changes.append(f"pack {Path(self.pack).name if self.pack.endswith('.toml') else self.pack}")
+        if self.select:
+            changes.append("select " + ",".join(self.select))
+        if self.ignore:
+            changes.append("ignore " + ",".join(self.ignore))
+        if self.per_file_ignores:
+            changes.append(f"per-file-ignores for {len(self.per_file_ignores)} pattern(s)")
+        if self.overrides:
+            changes.append("options " + ",".join(sorted(self.overrides)))
+        if self.fail_on != "error":
+            changes.append(f"fail-on {self.fail_on}")
+        if self.fail_under is not None:
+            changes.append(f"fail-under {self.fail_under:g}")
+        if self.set_gate_min_photos:
+            changes.append(f"set-gate-min-photos {self.set_gate_min_photos}")
+        shown = self.source
+        with contextlib.suppress(ValueError):  # another drive (Windows): keep the full path
+            relative = os.path.relpath(self.source)
+            shown = relative if not relative.startswith("..") else self.source
+        return f"{shown}: " + "; ".join(changes) if changes else shown
 
     def load_pack(self) -> Pack:
         try:

@@ -18,8 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from ..model import ImageFacts
+from ..safe_files import read_regular_file
 
 FORMAT = "photocheck-facts/1"
+MAX_ENTRY_BYTES = 16 << 20  # one photo's facts are a few KB (100 faces with descriptors stay far below this)
 CACHE_ENV = "PHOTOCHECK_CACHE_DIR"
 
 
@@ -49,13 +51,15 @@ class FactsCache:
         """The cached facts for these bytes, renamed to `path`; None on a miss or a bad entry."""
         key = self._key(content_hash)
         try:
-            entry = json.loads(self._path(key).read_text(encoding="utf-8"))
-            if entry.get("format") != FORMAT or entry.get("key") != key:
+            entry = json.loads(read_regular_file(self._path(key), MAX_ENTRY_BYTES).decode("utf-8"))
+            if not isinstance(entry, dict) or entry.get("format") != FORMAT or entry.get("key") != key:
                 raise ValueError("foreign entry")
             facts = ImageFacts.from_dict(entry["facts"])
             if facts.content_hash != content_hash:
                 raise ValueError("entry for other bytes")
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
+            # unreadable, foreign, or not facts photocheck could have measured (null / nan / inf, wrong sizes):
+            # a miss, measured again and overwritten
             self.misses += 1
             return None
         self.hits += 1

@@ -20,6 +20,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from ..errors import ImageLoadError
+from ..safe_files import FileTooLarge, NotARegularFile, read_regular_file
 from .options import _EXTENSION_FORMATS, IMAGE_EXTENSIONS, LoadLimits, is_image_name  # noqa: F401 (re-exported)
 
 try:  # HEIC/HEIF from phones
@@ -29,6 +30,32 @@ try:  # HEIC/HEIF from phones
     HEIF_AVAILABLE = True
 except Exception:  # pragma: no cover - pillow-heif is a declared dependency
     HEIF_AVAILABLE = False
+
+# Pillow opens dozens of formats; photos come in these. Everything else (EPS, which Pillow hands to
+# Ghostscript; ICO/ICNS, whose decoders allocate far beyond the file; PSD, PDF, ...) is "not a photo format"
+_PHOTO_FORMATS = ("JPEG", "MPO", "PNG", "WEBP", "HEIF", "AVIF", "TIFF", "GIF", "BMP")
+Image.init()
+PHOTO_FORMATS = tuple(f for f in _PHOTO_FORMATS if f in Image.OPEN)
+
+# what a file that is not a photo format starts with, for the reason a person reads
+_SIGNATURES: tuple[tuple[bytes, int, str], ...] = (
+    (b"%!PS", 0, "PostScript/EPS"),
+    (b"\xc5\xd0\xd3\xc6", 0, "EPS (PostScript)"),
+    (b"\x00\x00\x01\x00", 0, "an ICO icon"),
+    (b"\x00\x00\x02\x00", 0, "a CUR cursor"),
+    (b"icns", 0, "an ICNS icon"),
+    (b"8BPS", 0, "a Photoshop document (PSD)"),
+    (b"\xff\x0a", 0, "JPEG XL, which this installation cannot decode"),
+    (b"JXL \r\n\x87\n", 4, "JPEG XL, which this installation cannot decode"),
+    (b"\x00\x00\x00\x0cjP  ", 0, "JPEG 2000"),
+    (b"\xff\x4f\xff\x51", 0, "JPEG 2000"),
+)
+# a PNG made of millions of tiny chunks decodes for minutes: more chunks than any real photo has is refused
+MAX_PNG_CHUNKS = 200_000
+MAX_PNG_ANCILLARY_CHUNKS = 10_000
+# frames counted (a GIF or TIFF with 400,000 pages is not walked to the end: only the first one is checked)
+MAX_COUNTED_FRAMES = 100
+
 
 def _orient(a: np.ndarray, orientation: int) -> np.ndarray:
     """Pixels as the viewer shows them for an EXIF orientation (numpy views, one copy at the end)."""
@@ -71,30 +98,32 @@ class LoadedImage:
 
 
 def read_file(path: str | os.PathLike[str], limits: LoadLimits = LoadLimits()) -> bytes:
-    """Read a photo's bytes read-only, with a clear reason for every way that can fail."""
+    """Read a photo's bytes read-only, with a clear reason for every way that can fail. Only regular files are
+    read (a FIFO or device named .jpg would block or never end), checked on the open descriptor."""
     name = str(path)
+    if "\x00" in name:
+        raise ImageLoadError(name, "the path holds a NUL character: no file can have this name")
     try:
-        st = os.stat(path)
+        data = read_regular_file(path, limits.max_file_bytes)
     except FileNotFoundError:
         raise ImageLoadError(name, "file not found") from None
-    except OSError as e:
-        raise ImageLoadError(name, f"cannot be read: {e.strerror or e}") from None
-    if os.path.isdir(path):
-        raise ImageLoadError(name, "is a directory, not an image file")
-    if st.st_size == 0:
-        raise ImageLoadError(name, "empty file (0 bytes)")
-    if st.st_size > limits.max_file_bytes:
+    except IsADirectoryError:
+        raise ImageLoadError(name, "is a directory, not an image file") from None
+    except NotARegularFile as e:
+        if e.kind == "a directory":
+            raise ImageLoadError(name, "is a directory, not an image file") from None
+        raise ImageLoadError(name, f"not a regular file: {e.kind}") from None
+    except FileTooLarge as e:
         raise ImageLoadError(
-            name,
-            f"file is {st.st_size / 2**20:.0f} MB, over the {limits.max_file_bytes / 2**20:.0f} MB limit",
-        )
-    try:
-        with open(path, "rb") as fh:
-            return fh.read()
+            name, f"file is {e.size / 2**20:.0f} MB, over the {e.limit / 2**20:.0f} MB limit"
+        ) from None
     except PermissionError:
         raise ImageLoadError(name, "cannot be read: permission denied") from None
-    except OSError as e:
-        raise ImageLoadError(name, f"cannot be read: {e.strerror or e}") from None
+    except (OSError, ValueError) as e:
+        raise ImageLoadError(name, f"cannot be read: {getattr(e, 'strerror', None) or e}") from None
+    if not data:
+        raise ImageLoadError(name, "empty file (0 bytes)")
+    return data
 
 
 def load_path(path: str | os.PathLike[str], limits: LoadLimits = LoadLimits()) -> LoadedImage:
@@ -130,6 +159,11 @@ def decode_bytes(
 
 
 def _unidentified_reason(data: bytes) -> str:
+    for signature, offset, what in _SIGNATURES:
+        if data[offset : offset + len(signature)] == signature:
+            return f"not a photo format: the file is {what}"
+    if data[4:12] in (b"ftypavif", b"ftypavis") and "AVIF" not in PHOTO_FORMATS:
+        return "AVIF support is not available in this installation"
     head = data[:64].lstrip().lower()
     if head.startswith((b"<!doctype html", b"<html")):
         return "not an image: the file is an HTML page"
@@ -137,11 +171,16 @@ def _unidentified_reason(data: bytes) -> str:
         return "not an image: the file is a PDF document"
     if data[:12].find(b"ftyp") == 4 and not HEIF_AVAILABLE:
         return "HEIC/HEIF support is not installed (pillow-heif)"
+    if head.startswith((b"<svg", b"<?xml")):
+        return "not a photo format: the file is SVG/XML (a drawing, not a photo)"
     try:
         data[:512].decode("utf-8")
         return "not an image: the file holds text"
     except UnicodeDecodeError:
-        return "not a recognised image format (or the file is damaged)"
+        return (
+            "not a recognised image format (photocheck reads " + ", ".join(sorted(set(PHOTO_FORMATS) - {"MPO"}))
+            + "), or the file is damaged"
+        )
 
 
 def _describe_decode_error(e: BaseException) -> str:
@@ -210,8 +249,46 @@ def _to_rgb(im: Image.Image) -> np.ndarray:
     return np.asarray(im)
 
 
+def _png_chunks_reason(data: bytes) -> str | None:
+    """Why a PNG's chunk structure is refused before Pillow walks it (its walk is Python, chunk by chunk)."""
+    if not data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return None
+    pos, total, ancillary = 8, 0, 0
+    end = len(data)
+    while pos + 8 <= end:
+        length = int.from_bytes(data[pos : pos + 4], "big")
+        kind = data[pos + 4 : pos + 8]
+        total += 1
+        if kind == b"IEND":
+            break
+        if kind != b"IDAT":
+            ancillary += 1
+        if total > MAX_PNG_CHUNKS or ancillary > MAX_PNG_ANCILLARY_CHUNKS:
+            return f"refused: a PNG with more than {MAX_PNG_CHUNKS if total > MAX_PNG_CHUNKS else MAX_PNG_ANCILLARY_CHUNKS} chunks is not a photo"
+        pos += 12 + length
+    return None
+
+
+def _count_frames(im: Image.Image) -> int:
+    """1, or the number of frames up to MAX_COUNTED_FRAMES + 1 (never a walk through 400,000 TIFF pages)."""
+    if not getattr(im, "is_animated", False):
+        return 1
+    n = 1
+    try:
+        while n <= MAX_COUNTED_FRAMES:
+            im.seek(n)
+            n += 1
+    except EOFError:
+        pass
+    im.seek(0)
+    return n
+
+
 def _decode(data: bytes, name: str, digest: str, limits: LoadLimits) -> LoadedImage:
-    im = Image.open(io.BytesIO(data))
+    chunk_reason = _png_chunks_reason(data)
+    if chunk_reason:
+        raise ImageLoadError(name, chunk_reason)
+    im = Image.open(io.BytesIO(data), formats=PHOTO_FORMATS)
     fmt = im.format or "unknown"
     w, h = im.size
     if w <= 0 or h <= 0:
@@ -223,10 +300,10 @@ def _decode(data: bytes, name: str, digest: str, limits: LoadLimits) -> LoadedIm
             f"is over the {limits.max_pixels / 1e6:.0f} MP limit",
         )
     notes: list[str] = []
-    frames = int(getattr(im, "n_frames", 1) or 1)
+    frames = _count_frames(im)
     if frames > 1:
-        notes.append(f"animated or multi-frame file ({frames} frames): the first frame was checked")
-        im.seek(0)
+        count = f"{MAX_COUNTED_FRAMES}+" if frames > MAX_COUNTED_FRAMES else str(frames)
+        notes.append(f"animated or multi-frame file ({count} frames): the first frame was checked")
     orientation, exif, exif_notes = _exif_values(im)
     notes.extend(exif_notes)
     quant = None
@@ -252,8 +329,11 @@ def _decode(data: bytes, name: str, digest: str, limits: LoadLimits) -> LoadedIm
         # 12 MP HEIC costs what a 12 MP JPEG costs after its decode
         rgb = cv2.resize(rgb, ((w + 1) // 2, (h + 1) // 2), interpolation=cv2.INTER_AREA)
         scale = rgb.shape[1] / w
-    rgb = _orient(rgb, orientation)
-    if orientation in (5, 6, 7, 8):
+    # Pillow's TIFF reader applies the Orientation tag itself on load (and drops the tag): turning the pixels
+    # again would analyse a TIFF a viewer shows upright sideways or mirrored. Read what is left after the load.
+    turn = _exif_values(im)[0] if fmt == "TIFF" else orientation
+    rgb = _orient(rgb, turn)
+    if turn in (5, 6, 7, 8):
         w, h = h, w
     return LoadedImage(
         name=name,
@@ -274,21 +354,43 @@ def _decode(data: bytes, name: str, digest: str, limits: LoadLimits) -> LoadedIm
     )
 
 
-def from_pil(image: Image.Image, name: str = "<image>") -> LoadedImage:
-    """A photo already in memory as a PIL image (EXIF orientation applied if the image carries it)."""
+def from_pil(image: Image.Image, name: str = "<image>", limits: LoadLimits = LoadLimits()) -> LoadedImage:
+    """A photo already in memory as a PIL image (EXIF orientation applied if the image carries it), under the
+    same limits as a file. A closed, truncated or broken image is an ImageLoadError, not an exception."""
+    try:
+        w, h = image.size
+    except Exception as e:  # noqa: BLE001 - a PIL object in any state
+        raise ImageLoadError(name, f"the PIL image cannot be read ({type(e).__name__}: {e})") from None
+    if w * h > limits.max_pixels:
+        raise ImageLoadError(
+            name, f"refused: {w}x{h} = {w * h / 1e6:.0f} MP is over the {limits.max_pixels / 1e6:.0f} MP limit"
+        )
     buf = io.BytesIO()
     try:
         fmt = image.format or "PNG"
         image.save(buf, format=fmt if fmt in ("JPEG", "PNG", "WEBP", "TIFF", "BMP") else "PNG")
-    except Exception:
+    except Exception:  # noqa: BLE001 - e.g. a mode the format cannot hold: try plain RGB
         buf = io.BytesIO()
-        image.convert("RGB").save(buf, format="PNG")
-    return decode_bytes(buf.getvalue(), name)
+        try:
+            image.convert("RGB").save(buf, format="PNG")
+        except Exception as e:  # noqa: BLE001 - closed, truncated or otherwise unreadable
+            raise ImageLoadError(name, f"the PIL image cannot be read ({type(e).__name__}: {e})") from None
+    return decode_bytes(buf.getvalue(), name, limits)
 
 
-def from_array(array: Any, name: str = "<array>") -> LoadedImage:
-    """A photo as a numpy array: H x W (gray) or H x W x 3 (RGB, not OpenCV's BGR) or x 4 (RGBA), uint8."""
-    arr = np.asarray(array)
+def from_array(array: Any, name: str = "<array>", limits: LoadLimits = LoadLimits()) -> LoadedImage:
+    """A photo as a numpy array: H x W (gray) or H x W x 3 (RGB, not OpenCV's BGR) or x 4 (RGBA), uint8,
+    under the same pixel limit as a file."""
+    try:
+        arr = np.asarray(array)
+    except Exception as e:  # noqa: BLE001 - an object that only pretends to be an array
+        raise ImageLoadError(name, f"not an image array ({type(e).__name__}: {e})") from None
+    if arr.ndim in (2, 3) and arr.shape[0] * arr.shape[1] > limits.max_pixels:
+        raise ImageLoadError(
+            name,
+            f"refused: {arr.shape[1]}x{arr.shape[0]} = {arr.shape[0] * arr.shape[1] / 1e6:.0f} MP is over the "
+            f"{limits.max_pixels / 1e6:.0f} MP limit",
+        )
     if arr.dtype != np.uint8:
         raise ImageLoadError(name, f"array dtype {arr.dtype} is not supported; give uint8 RGB")
     if arr.ndim == 2:

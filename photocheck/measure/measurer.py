@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from PIL import Image
 
-from ..errors import ImageLoadError, ModelError
+from ..errors import CheckerClosedError, ImageLoadError, ModelError
 from ..model import ImageFacts
 from .analyzers import ANALYZER_VERSION, FaceDetector, FaceEmbedder, analyze, failed_facts
 from .cache import FactsCache, default_cache_dir
@@ -45,6 +45,7 @@ class Measurer:
         self.limits = limits
         self.face_model = face_model
         self.jobs = max(1, jobs)
+        self._closed = False
         self._detector: FaceDetector | None = None
         self._embedder: FaceEmbedder | None = None
         if faces or identity:
@@ -66,6 +67,7 @@ class Measurer:
 
     def ensure_identity(self) -> None:
         """Add the descriptor (and the face detector it needs) after start-up, e.g. to build a reference."""
+        self._check_open()
         if self._embedder is not None:
             return
         self._embedder = FaceEmbedder()
@@ -88,11 +90,17 @@ class Measurer:
     def close(self) -> None:
         if self._detector is not None:
             self._detector.close()
-            self._detector = None
+        self._closed = True
+
+    def _check_open(self) -> None:
+        if self._closed:
+            # measuring on without the models would silently skip every face rule
+            raise CheckerClosedError("this photocheck Checker is closed (its models are released): create a new one")
 
     # ------------------------------------------------------------------------------------- one photo
     def facts(self, source: PhotoSource, name: str | None = None) -> ImageFacts:
         """Measure one photo. Undecodable input gives facts with `error` set (IQ01), never an exception."""
+        self._check_open()
         label = name or (str(source) if isinstance(source, (str, os.PathLike)) else "<upload>")
         if self.cache is not None and isinstance(source, (str, os.PathLike, bytes, bytearray, memoryview)):
             return self._cached_facts(source, label)
@@ -152,15 +160,16 @@ class Measurer:
         if isinstance(source, (bytes, bytearray, memoryview)):
             return decode_bytes(bytes(source), label, self.limits)
         if isinstance(source, Image.Image):
-            return from_pil(source, label)
+            return from_pil(source, label, self.limits)
         if isinstance(source, np.ndarray):
-            return from_array(source, label)
+            return from_array(source, label, self.limits)
         raise TypeError(f"cannot check a {type(source).__name__}: give a path, bytes, a PIL image or a numpy array")
 
     # ------------------------------------------------------------------------------------ many photos
     def facts_many(self, paths: Sequence[str], progress: ProgressCallback | None = None) -> list[ImageFacts]:
         """Facts of many photo files, in the given order: cache hits here, the rest in `jobs` worker
         processes (models loaded once per worker). The result does not depend on `jobs`."""
+        self._check_open()
         total = len(paths)
         out: list[ImageFacts | None] = [None] * total
         done = 0

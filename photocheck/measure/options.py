@@ -10,8 +10,11 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+# the photo formats photocheck reads, and image formats a photo folder may hold that it reports instead of
+# skipping silently (.jxl: no decoder here; .ico/.icns: icons, never decoded)
 IMAGE_EXTENSIONS = frozenset(
-    {".jpg", ".jpeg", ".jpe", ".png", ".webp", ".heic", ".heif", ".tif", ".tiff", ".bmp", ".gif"}
+    {".jpg", ".jpeg", ".jpe", ".png", ".webp", ".heic", ".heif", ".avif", ".tif", ".tiff", ".bmp", ".gif"}
+    | {".jxl", ".ico", ".icns"}
 )
 # which decoded formats each extension is allowed to hold without a "wrong extension" note
 _EXTENSION_FORMATS = {
@@ -26,6 +29,7 @@ _EXTENSION_FORMATS = {
     ".tiff": {"TIFF"},
     ".bmp": {"BMP", "DIB"},
     ".gif": {"GIF"},
+    ".avif": {"AVIF", "HEIF"},
 }
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from ..model import Finding, ImageResult, Report, SetResult
 
@@ -14,6 +17,38 @@ class Located:
     path: str  # the photo, or for a set finding its first photo, or the set folder when it names none
     finding: Finding
     image: ImageResult | None  # the photo the finding belongs to (image findings only)
+
+
+# characters a terminal or an XML parser acts on instead of showing: C0/C1 controls (escape sequences that
+# write the clipboard, clear the screen, or a carriage return that overwrites the verdict), DEL, and the
+# bidirectional overrides that make a name read backwards
+_UNSHOWABLE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def visible(text: str) -> str:
+    """`text` with every unshowable character written as an escape (\\x1b, \\u202e): safe on a terminal."""
+    return _UNSHOWABLE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", text)
+
+
+def visible_report(report: Report) -> Report:
+    """The report with every string (paths, messages, fixes, advice) passed through `visible`, for the
+    presenters whose output a terminal or an XML parser reads."""
+    return _visible_value(report)  # type: ignore[no-any-return]
+
+
+def _visible_value(value: Any) -> Any:
+    if isinstance(value, str):
+        return visible(value) if _UNSHOWABLE.search(value) else value
+    if isinstance(value, tuple):
+        return tuple(_visible_value(v) for v in value)
+    if isinstance(value, list):
+        return [_visible_value(v) for v in value]
+    if isinstance(value, dict):
+        return {_visible_value(k): _visible_value(v) for k, v in value.items()}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {f.name: _visible_value(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return dataclasses.replace(value, **changes)
+    return value
 
 
 def counted(n: int, noun: str) -> str:

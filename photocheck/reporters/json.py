@@ -59,6 +59,7 @@ def _set(s: SetResult) -> dict[str, Any]:
         "coverage": s.coverage,
         "coverage_share": _r(s.coverage_share, 3),
         "usable": len(s.usable_images),
+        "config": s.config,
         "advice": list(s.advice),
         "findings": [_finding(f, True) for f in s.findings],
         "images": [_image(i) for i in s.images],

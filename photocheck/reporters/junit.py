@@ -10,6 +10,7 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 from ..model import Finding, Report, Severity
+from .common import visible_report
 
 
 def _case(
@@ -37,6 +38,7 @@ def _case(
 
 
 def render_junit(report: Report, **_: Any) -> str:
+    report = visible_report(report)  # names may hold terminal escapes or XML-invalid characters
     root = ET.Element("testsuites", name="photocheck", tests="0", failures="0")
     total = failed = 0
     for s in report.sets:

@@ -6,11 +6,12 @@ import json
 from typing import Any
 
 from ..model import Report, Severity
-from .common import located_findings, summary_line
+from .common import located_findings, summary_line, visible_report
 
 
 def render_concise(report: Report, **_: Any) -> str:
     """`path: CODE severity name: message`, then a summary line (like ruff's concise output)."""
+    report = visible_report(report)  # names may hold terminal escapes or XML-invalid characters
     lines = [
         f"{loc.path}: {loc.finding.code} {loc.finding.severity.value} {loc.finding.name}: {loc.finding.message}"
         for loc in located_findings(report)
@@ -52,6 +53,7 @@ def _escape_property(text: str) -> str:
 
 def render_github(report: Report, **_: Any) -> str:
     """GitHub Actions workflow commands: `::error file=…,line=1,title=…::message` (escaped per the docs)."""
+    report = visible_report(report)  # names may hold terminal escapes or XML-invalid characters
     lines = []
     for loc in located_findings(report):
         f = loc.finding

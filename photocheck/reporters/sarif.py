@@ -29,7 +29,8 @@ def _uri(path: str) -> str:
     p = Path(path)
     if p.is_absolute():
         return p.as_uri()
-    return quote(path.replace(os.sep, "/"), safe="/")
+    # the name's own bytes, percent-encoded: a name that is not UTF-8 (lone surrogates here) is still its file
+    return quote(os.fsencode(path.replace(os.sep, "/")), safe="/")
 
 
 def _rule(code: str) -> dict[str, Any]:

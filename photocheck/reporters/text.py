@@ -12,13 +12,14 @@ from rich.markup import escape
 
 from ..model import Report, SetResult, Severity
 from ..vocabulary import EXPRESSIONS, LIGHTING_KEYS, POSE_BUCKETS
-from .common import counted, pose_row_missing
+from .common import counted, pose_row_missing, visible_report
 
 _STYLE = {"ready": "bold green", "needs-work": "bold yellow", "not-ready": "bold red"}
 _SEV = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
 
 
 def render_text(report: Report, *, color: bool = False, width: int = 100, **_: Any) -> str:
+    report = visible_report(report)  # names may hold terminal escapes or XML-invalid characters
     buf = io.StringIO()
     con = Console(file=buf, force_terminal=color, no_color=not color, width=width, highlight=False, soft_wrap=True)
     con.print(
@@ -32,6 +33,8 @@ def render_text(report: Report, *, color: bool = False, width: int = 100, **_: A
             f"[bold]{escape(s.path)}[/]  [{_STYLE[s.verdict]}]{s.verdict}[/]  score {s.score:.0f}/100  "
             f"— {counted(len(s.images), 'photo')}, {usable} usable"
         )
+        if s.config:
+            con.print(f"  [dim]config {escape(s.config)}[/]")
         if s.advice:
             con.print("  [bold]Next steps[/]")
             for a in s.advice:
@@ -114,6 +117,7 @@ def coverage_grid(coverage: dict[str, Any]) -> list[str]:
 
 def render_concise(report: Report, *, color: bool = False, width: int = 100, **_: Any) -> str:
     """`--quiet`: one line per finding (path: CODE name: message), nothing else, as ruff's concise output."""
+    report = visible_report(report)  # names may hold terminal escapes or XML-invalid characters
     buf = io.StringIO()
     con = Console(file=buf, force_terminal=color, no_color=not color, width=width, highlight=False, soft_wrap=True)
     for s in report.sets:
@@ -127,6 +131,7 @@ def render_concise(report: Report, *, color: bool = False, width: int = 100, **_
 
 def render_statistics(report: Report, *, color: bool = False, width: int = 100, **_: Any) -> str:
     """`--statistics`: how many findings of each rule, most first, as ruff's."""
+    report = visible_report(report)  # names may hold terminal escapes or XML-invalid characters
     counts: Counter[tuple[str, str, str]] = Counter()
     for f in report.all_findings():
         counts[(f.code, f.name, f.severity.value)] += 1

@@ -43,8 +43,15 @@ MODEL_ENV = "PHOTOCHECK_FACE_MODEL"
 
 # the landmarker sees a downscaled frame anyway (its detector runs at 128 px); more pixels only cost time
 DETECT_LONG_SIDE = 1280
+# MediaPipe's graph fails on an image 1 px wide or high, and stays failed for every later image; nothing that
+# narrow can show a face, so the face models never see regions below this side
+MIN_FACE_SEARCH_SIDE = 16
 # gamma 0.5 lookup table: brightens shadows ~4x, keeps highlights
 _SHADOW_LIFT = (np.linspace(0.0, 1.0, 256) ** 0.5 * 255.0 + 0.5).astype(np.uint8)
+
+
+class LandmarkerFailed(RuntimeError):
+    """MediaPipe failed on one image; the graph has been discarded and is rebuilt for the next one."""
 
 
 @dataclass
@@ -206,9 +213,20 @@ class FaceDetector:
 
         small, f = (frame.image, frame.factor) if frame is not None else _resize_long(rgb, DETECT_LONG_SIDE)
         h, w = small.shape[:2]
+        if min(h, w) < MIN_FACE_SEARCH_SIDE:
+            return []
         if self._landmarker is None:
             self._start()
-        result = self._landmarker.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(small)))
+        try:
+            with _native_stderr_silenced():  # a failing graph prints a native stack trace on fd 2
+                result = self._landmarker.detect(
+                    mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(small))
+                )
+        except RuntimeError as e:
+            # the graph stays in its error state for every later photo: build a new one for the next call
+            self.close()
+            first_line = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+            raise LandmarkerFailed(f"the face landmarker failed on this image ({first_line[:200]})") from None
         faces = []
         for i, lms in enumerate(result.face_landmarks):
             pts = np.array([(p.x * w / f + offset[0], p.y * h / f + offset[1], p.z * w / f) for p in lms])
@@ -227,6 +245,8 @@ class FaceDetector:
         """Faces of the analysis image; `frame` is its shared downscale to DETECT_LONG_SIDE, if made."""
         opts = self.options
         h, w = rgb.shape[:2]
+        if min(h, w) < MIN_FACE_SEARCH_SIDE:
+            return []
         faces = self._landmark(rgb, (0.0, 0.0), "landmarker", frame)
         largest = max((f.box[3] for f in faces), default=0.0)
         if largest < opts.tile_when_largest_face_below * min(h, w):
