@@ -109,7 +109,9 @@ def find_config(start: Path) -> tuple[Path, dict[str, Any]] | None:
         folder = folder.parent
     for d in (folder, *folder.parents):
         candidate = d / CONFIG_NAME
-        if candidate.is_file():
+        # anything by that name counts (a FIFO or folder named photocheck.toml is refused by read_toml, exit 2,
+        # rather than silently passed over for a config further up)
+        if candidate.is_file() or (os.path.lexists(candidate) and not candidate.is_dir()):
             return candidate, read_toml(candidate, "config file")
         pyproject = d / "pyproject.toml"
         if pyproject.is_file():

@@ -21,7 +21,10 @@ DEMO = Path(__file__).resolve().parent.parent / "photocheck" / "demo"
 
 # kinds that are valid files and must decode (possibly with a note); all others must be IQ01
 DECODABLE = {"cmyk-jpeg", "ycck-jpeg", "16-bit-png", "palette-alpha-png", "animated-gif", "animated-webp",
-             "garbage-exif", "bad-orientation", "absurd-icc", "long-name", "non-utf8-name"}  # fmt: skip
+             "garbage-exif", "bad-orientation", "absurd-icc", "long-name", "non-utf8-name",
+             # round 2: images too thin for the face models (low resolution, not unreadable), tiny valid images,
+             # AVIF, a TIFF of 50,000 pages (first page only), a turned TIFF, names with terminal escapes
+             "thin-image", "tiny-valid", "avif", "many-page-tiff", "rotated-tiff", "control-char-name"}  # fmt: skip
 
 
 # damaged files that decoders may still read (with damaged pixels): either outcome is a clear one
@@ -73,6 +76,41 @@ def _flipped(data: bytes, seed: int, flips: int = 8) -> bytes:
         pos = rng.randrange(len(out))
         out[pos] ^= 1 << rng.randrange(8)
     return bytes(out)
+
+
+def tiff_pages(n: int, first: tuple[int, int] = (1, 1)) -> bytes:
+    """An uncompressed greyscale TIFF of `n` pages (the first `first` = (w, h) pixels, the rest 1x1), written
+    directly: Pillow takes seconds per thousand pages, and a reader must never walk them all."""
+    entries = 8
+    ifd_size = 2 + entries * 12 + 4
+    pixels_at = 8 + n * ifd_size
+    out = bytearray(b"II*\x00" + struct.pack("<I", 8))
+    for i in range(n):
+        w, h = first if i == 0 else (1, 1)
+        nxt = 8 + (i + 1) * ifd_size if i + 1 < n else 0
+        tags = [(256, 4, w), (257, 4, h), (258, 3, 8), (259, 3, 1), (262, 3, 1), (273, 4, pixels_at),
+                (278, 4, h), (279, 4, w * h)]  # fmt: skip
+        out += struct.pack("<H", entries)
+        for tag, kind, value in tags:
+            out += struct.pack("<HHII", tag, kind, 1, value) if kind == 4 else struct.pack("<HHIHH", tag, kind, 1, value, 0)
+        out += struct.pack("<I", nxt)
+    out += bytes(range(256)) * (first[0] * first[1] // 256 + 1)
+    return bytes(out)
+
+
+def png_chunk_bomb(png: bytes, chunks: int = 300_000) -> bytes:
+    """A valid PNG with `chunks` tiny text chunks before its pixels (Pillow walks chunks one by one in Python)."""
+    return png[:33] + _chunk(b"tEXt", b"k\x00v") * chunks + png[33:]
+
+
+def _sof_patched(jpeg: bytes, precision: int | None = None, size: tuple[int, int] | None = None) -> bytes:
+    data = bytearray(jpeg)
+    i = data.find(b"\xff\xc0")
+    if precision is not None:
+        data[i + 4] = precision
+    if size is not None:
+        data[i + 5 : i + 9] = struct.pack(">HH", size[1], size[0])
+    return bytes(data)
 
 
 def make_bad_inputs(folder: Path) -> dict[str, list[str]]:
@@ -127,6 +165,29 @@ def make_bad_inputs(folder: Path) -> dict[str, list[str]]:
         "icc-junk.png": _save(small, "PNG", icc_profile=rnd[:5000]),
     }
     kinds["long-name"] = {("long-" + "x" * 230 + ".jpg"): _save(small, "JPEG")}
+    # round 2 (issue 13)
+    kinds["thin-image"] = {f"a-thin-{w}x{h}.png": _save(Image.new("RGB", (w, h), (120, 100, 90)), "PNG")
+                           for w, h in ((1, 10), (10, 1), (2, 1), (1, 2))}  # fmt: skip
+    kinds["tiny-valid"] = {
+        "a-one-pixel.png": _save(Image.new("RGB", (1, 1), (120, 100, 90)), "PNG"),
+        "a-one-by-65500.png": _save(Image.new("L", (1, 65500), 90), "PNG"),
+        "a-first-page-1x1.tif": tiff_pages(3),
+    }
+    kinds["avif"] = {"photo.avif": _save(small, "AVIF", quality=80)}
+    kinds["many-page-tiff"] = {"pages.tif": tiff_pages(50_000)}
+    kinds["rotated-tiff"] = {"turned.tif": _save(small.rotate(90, expand=True), "TIFF", tiffinfo={274: 6})}
+    kinds["control-char-name"] = {
+        "\x1b]52;c;aGk=\x07clip.jpg": _save(small, "JPEG"),
+        "\x1b[2J\x1b[Hclear.jpg": _save(small, "JPEG"),
+        "over\rREADY score 100.jpg": _save(small, "JPEG"),
+        "\u202egpj.exe.jpg": _save(small, "JPEG"),
+    }
+    kinds["eps-as-jpg"] = {"holiday.jpg": b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 10 10\n0 0 moveto showpage\n"}
+    kinds["icon-files"] = {"favicon.ico": _save(small, "ICO"), "app.icns": b"icns" + struct.pack(">I", 8)}
+    kinds["jpeg-xl"] = {"photo.jxl": b"\xff\x0a" + bytes(200)}
+    kinds["png-chunk-bomb"] = {"chunks.png": png_chunk_bomb(png)}
+    kinds["12-bit-jpeg"] = {"twelve.jpg": _sof_patched(_save(small, "JPEG"), precision=12)}
+    kinds["zero-size-header"] = {"zero.jpg": _sof_patched(_save(small, "JPEG"), size=(0, 0))}
 
     written: dict[str, list[str]] = {}
     for kind, files in kinds.items():
@@ -143,6 +204,9 @@ def make_bad_inputs(folder: Path) -> dict[str, list[str]]:
     os.symlink(folder / "loop-b.jpg", folder / "loop-a.jpg")
     os.symlink(folder / "loop-a.jpg", folder / "loop-b.jpg")
     written["symlink-loop"] = ["loop-a.jpg", "loop-b.jpg"]
+    if hasattr(os, "mkfifo"):  # a FIFO named like a photo: reading it would block forever
+        os.mkfifo(folder / "pipe.jpg")
+        written["fifo-as-jpg"] = ["pipe.jpg"]
     unreadable = folder / "locked.jpg"
     unreadable.write_bytes(jpeg)
     unreadable.chmod(0)

@@ -19,7 +19,7 @@ from tests.conftest import DEMO
 
 def test_public_api_is_pinned():
     assert sorted(photocheck.__all__) == sorted([
-        "Checker", "ConfigError", "FaceFacts", "FaceResult", "Finding", "IdentityMatch", "ImageFacts",
+        "Checker", "CheckerClosedError", "ConfigError", "FaceFacts", "FaceResult", "Finding", "IdentityMatch", "ImageFacts",
         "ImageLoadError", "ImageResult", "ModelError", "Pack", "PhotoSource", "PhotocheckError", "Reference",
         "Report", "SetResult",
         "Severity", "__version__", "check", "load_pack", "report_dict",

@@ -18,6 +18,7 @@ from click.testing import CliRunner
 import photocheck.measure.measurer
 from photocheck import Checker, load_pack
 from photocheck.cli import main
+from photocheck.measure.cache import FORMAT as CACHE_FORMAT
 from photocheck.packs import rules_dir
 from tests.conftest import DEMO, ROOT, corpus_labels, corpus_photo
 
@@ -169,7 +170,7 @@ def test_corrupt_and_foreign_cache_entries_are_rebuilt(photos, tmp_path):
     entries[1].write_text(json.dumps({"format": "someone-else", "facts": {}}))
     again = _run("check", str(photos), "--format", "json", "--cache-dir", str(cache)).stdout
     assert again == first
-    assert all(json.loads(e.read_text())["format"] == "photocheck-facts/1" for e in entries)
+    assert all(json.loads(e.read_text())["format"] == CACHE_FORMAT for e in entries)
 
 
 def test_no_cache_reads_and_writes_nothing(photos, tmp_path):

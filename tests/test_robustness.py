@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 import photocheck.measure.measurer
 from photocheck import Checker, ConfigError, ImageFacts, load_pack
 from photocheck.cli import main
+from photocheck.measure.cache import FORMAT as CACHE_FORMAT
 from photocheck.errors import ImageLoadError
 from photocheck.measure.imageio import LoadLimits, decode_bytes
 from tests.badinputs import DECODABLE, EITHER, make_bad_inputs
@@ -31,7 +32,7 @@ AS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 def _snapshot(folder: Path) -> dict[bytes, tuple[bytes, int] | None]:
     out: dict[bytes, tuple[bytes, int] | None] = {}
     for entry in os.scandir(os.fsencode(folder)):
-        if entry.is_symlink() or entry.is_dir(follow_symlinks=False):
+        if entry.is_symlink() or not entry.is_file(follow_symlinks=False):  # links, folders, FIFOs: never read
             out[entry.name] = None
             continue
         st_ = entry.stat()
@@ -161,7 +162,7 @@ def test_ctrl_c_stops_promptly_with_exit_130_and_no_half_written_cache(tmp_path)
     assert b"interrupted" in err and b"Traceback" not in err
     assert not [p for p in cache.rglob("*") if p.name.startswith(".tmp-")]
     for entry in cache.rglob("*.json"):
-        assert json.loads(entry.read_text())["format"] == "photocheck-facts/1"
+        assert json.loads(entry.read_text())["format"] == CACHE_FORMAT
 
 
 def test_two_concurrent_runs_on_one_cache_give_correct_reports(tmp_path):

@@ -20,7 +20,7 @@ from typing import Any
 from ..model import ImageFacts
 from ..safe_files import read_regular_file
 
-FORMAT = "photocheck-facts/1"
+FORMAT = "photocheck-facts/2"  # /2: each entry carries the SHA-256 of its facts
 MAX_ENTRY_BYTES = 16 << 20  # one photo's facts are a few KB (100 faces with descriptors stay far below this)
 CACHE_ENV = "PHOTOCHECK_CACHE_DIR"
 
@@ -54,6 +54,8 @@ class FactsCache:
             entry = json.loads(read_regular_file(self._path(key), MAX_ENTRY_BYTES).decode("utf-8"))
             if not isinstance(entry, dict) or entry.get("format") != FORMAT or entry.get("key") != key:
                 raise ValueError("foreign entry")
+            if entry.get("sha256") != _facts_digest(entry["facts"]):
+                raise ValueError("entry changed since it was written")  # bit rot, an edit, a partial copy
             facts = ImageFacts.from_dict(entry["facts"])
             if facts.content_hash != content_hash:
                 raise ValueError("entry for other bytes")
@@ -71,7 +73,11 @@ class FactsCache:
             return
         key = self._key(facts.content_hash)
         target = self._path(key)
-        entry = {"format": FORMAT, "key": key, "facts": facts.to_dict()}
+        data = facts.to_dict()
+        try:
+            entry = {"format": FORMAT, "key": key, "facts": data, "sha256": _facts_digest(data)}
+        except ValueError:  # a non-finite number: facts that could not be read back are not stored
+            return
         tmp_name = None
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -88,6 +94,12 @@ class FactsCache:
             if tmp_name is not None:  # interrupted or failed: leave no half-written file behind
                 with contextlib.suppress(OSError):
                     os.unlink(tmp_name)
+
+
+def _facts_digest(facts: Any) -> str:
+    """SHA-256 of the facts in canonical JSON (no NaN / Infinity: ValueError)."""
+    text = json.dumps(facts, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _renamed(facts: ImageFacts, path: str) -> ImageFacts:

@@ -21,6 +21,7 @@ from PIL import Image, UnidentifiedImageError
 
 from ..errors import ImageLoadError
 from ..safe_files import FileTooLarge, NotARegularFile, read_regular_file
+from .timeouts import PhotoTimeout, time_limit
 from .options import _EXTENSION_FORMATS, IMAGE_EXTENSIONS, LoadLimits, is_image_name  # noqa: F401 (re-exported)
 
 try:  # HEIC/HEIF from phones
@@ -141,11 +142,16 @@ def decode_bytes(
         raise ImageLoadError(name, f"data is {len(data) / 2**20:.0f} MB, over the limit")
     digest = digest or hashlib.sha256(data).hexdigest()
     try:
-        with warnings.catch_warnings():
+        # the decode is bounded like the analysis: a file built to decode for minutes is stopped and reported
+        with warnings.catch_warnings(), time_limit(limits.max_seconds_per_photo):
             warnings.simplefilter("ignore")  # DecompressionBombWarning etc.: we apply our own limit
             return _decode(data, name, digest, limits)
     except ImageLoadError:
         raise
+    except PhotoTimeout:
+        raise ImageLoadError(
+            name, f"decoding took longer than {limits.max_seconds_per_photo:g} s and was stopped"
+        ) from None
     except Image.DecompressionBombError as e:
         raise ImageLoadError(name, f"refused as a decompression bomb: {e}") from None
     except UnidentifiedImageError:
@@ -158,7 +164,35 @@ def decode_bytes(
         raise ImageLoadError(name, f"could not be decoded ({type(e).__name__}: {e})") from None
 
 
+def _jpeg_frame_reason(data: bytes) -> str | None:
+    """What a JPEG's frame header says that Pillow will not decode (12/16-bit samples, 0 pixels), or None."""
+    if not data.startswith(b"\xff\xd8"):
+        return None
+    pos = 2
+    for _ in range(1000):  # markers before the frame header; a real file has a handful
+        if pos + 4 > len(data) or data[pos] != 0xFF:
+            return None
+        marker = data[pos + 1]
+        length = int.from_bytes(data[pos + 2 : pos + 4], "big")
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):  # a start-of-frame
+            if pos + 9 > len(data):
+                return None
+            bits = data[pos + 4]
+            h = int.from_bytes(data[pos + 5 : pos + 7], "big")
+            w = int.from_bytes(data[pos + 7 : pos + 9], "big")
+            if bits != 8:
+                return f"a {bits}-bit JPEG: only 8-bit JPEGs can be decoded (save it as an 8-bit JPEG or PNG)"
+            if w == 0 or h == 0:
+                return f"the JPEG header says the image is {w}x{h} pixels: no picture"
+            return None
+        pos += 2 + length
+    return None
+
+
 def _unidentified_reason(data: bytes) -> str:
+    jpeg_reason = _jpeg_frame_reason(data)
+    if jpeg_reason:
+        return jpeg_reason
     for signature, offset, what in _SIGNATURES:
         if data[offset : offset + len(signature)] == signature:
             return f"not a photo format: the file is {what}"
