@@ -146,19 +146,26 @@ def identity(checker: Checker, measured) -> dict[str, Any]:
         if row["identity"] not in ("various", "no_face") and not facts.error:
             by[row["identity"]].append((row, facts))
     people = {k: v for k, v in sorted(by.items()) if len(v) >= 4}
-    caught = tried = flagged_members = members = 0
+    caught = tried = flagged_members = members = as_warning = 0
     missed = []
+    # intruder recall per group of identity pairs (the corpus's sources: celebrities, stock, Yale, AFLW model)
+    per_group: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for owner, photos in people.items():
         base = [f for _, f in photos]
         for other, strangers in people.items():
             if other == owner:
                 continue
+            group = f"{_source(owner)} <- {_source(other)}"
             for _, stranger in strangers:
                 facts = base + [stranger]
                 result = checker.judge_set(PhotoSet(owner, tuple(f.path for f in facts)), facts)
                 flagged = {p for f in result.findings if f.code == "ID01" for p in f.paths}
+                warned = {p for f in result.findings if f.code == "ID01" and f.severity.value != "error" for p in f.paths}
                 tried += 1
                 caught += stranger.path in flagged
+                as_warning += stranger.path in warned
+                per_group[group][0] += stranger.path in flagged
+                per_group[group][1] += 1
                 if stranger.path not in flagged:
                     missed.append(f"{Path(stranger.path).name} in {owner}")
                 members += len(base)
@@ -178,11 +185,23 @@ def identity(checker: Checker, measured) -> dict[str, Any]:
     print(f"\nidentity: {len(people)} people with >= 4 photos")
     print(f"  intruder recall {caught}/{tried} ({caught / max(1, tried):.1%}); "
           f"false flags on true members {flagged_members}/{members}")  # fmt: skip
+    print(f"  of the intruders flagged, {as_warning} as a warning ('may be a different person: compare')")
+    print("  intruder recall per group (owner <- intruder): " + "; ".join(
+        f"{g} {c}/{n}" for g, (c, n) in sorted(per_group.items())))  # fmt: skip
     print(f"  subject chosen right in group photos: {right}/{groups}")
     if missed:
         print(f"  missed intruders: {', '.join(missed[:12])}{' ...' if len(missed) > 12 else ''}")
     return {"intruders_caught": caught, "intruders": tried, "false_flags": flagged_members, "members": members,
+            "intruders_as_warning": as_warning, "per_group": {g: list(v) for g, v in per_group.items()},
             "group_subject_right": right, "group_photos": groups, "missed": missed}  # fmt: skip
+
+
+def _source(identity_name: str) -> str:
+    """The corpus source an identity comes from, for per-group recall."""
+    for prefix, group in (("yale_", "yale"), ("human_stock", "stock"), ("aflw", "aflw"), ("kdef", "kdef")):
+        if identity_name.startswith(prefix):
+            return group
+    return "celebrity"
 
 
 # ------------------------------------------------------------------------------------------ degradations

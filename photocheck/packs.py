@@ -115,6 +115,12 @@ _RANGES: dict[str, tuple[float, float]] = {
     "face_boxes_from_yaw": (0.0, 90.0),
     "max_distance": (0.01, 2.0),  # dlib descriptor distances; <= 0 or nan made identity grouping loop
     "link_distance": (0.01, 2.0),
+    "same_person_below": (0.0, 2.0),
+    "turned_max_distance": (0.01, 2.0),
+    "min_spread": (0.001, 1.0),  # the robust spread divides: never 0
+    "probable_z": (0.0, 1000.0),
+    "outlier_z": (0.0, 1000.0),
+    "relative_min_members": (1, 10_000),
     "mixed_min_ratio": (0.0, 1.0),
     "unreadable_min_relative_height": (0.0, 1.0),
     "max_abs_yaw": (0.0, 90.0),

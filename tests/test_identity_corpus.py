@@ -157,14 +157,27 @@ def test_a_lone_group_photo_is_ambiguous(checker, corpus_facts, group):
     assert "FC08" in {f.code for f in result.images[0].findings}
 
 
-def test_a_turned_away_stranger_is_unverified_not_guessed(checker, people, corpus_facts):
-    """A profile photo of someone else cannot be read: never blamed (ID01), reported as unverified."""
+def test_a_profile_of_a_different_man_is_flagged(checker, people, corpus_facts):
+    """A profile photo of someone else (yaw -85°) beside a stock model's photos: too far even for a turned head
+    (turned-max-distance), so ID01 names it, instead of skipping it as unverifiable."""
     (profile,) = [f for row, f in corpus_facts if row["path"] == "kdef_am21/kdef_AM21NEFL.jpg"]
     assert profile.faces and all(f.yaw is None or abs(f.yaw) > 50 for f in profile.faces)
     result = _judge(checker, [f for _, f in people["human_stock_a"]] + [profile])
+    assert _codes(result, "ID01") == [profile.path]
+    (finding,) = [f for f in result.findings if f.code == "ID01"]
+    assert "turned 85°, yet farther than any same-person turned face reads" in finding.message
+
+
+def test_a_turned_face_that_cannot_be_compared_says_so_on_the_photo(checker, people, corpus_facts):
+    """A profile (yaw 83°) whose descriptor sits nearer than turned-max-distance: not compared, never guessed,
+    and said on that photo (ID03, info) in the report, not only in the text summary."""
+    (profile,) = [f for row, f in corpus_facts if row["path"].startswith("aflw2000_01708/")]
+    result = _judge(checker, [f for _, f in people["yale_subject12"]] + [profile])
     assert _codes(result, "ID01") == []
     (img,) = [i for i in result.images if i.path == profile.path]
     assert img.identity == "unverified" and img.faces[0].identity_distance is None
+    (note,) = [f for f in img.findings if f.code == "ID03"]
+    assert note.severity.value == "info" and "turned 83°" in note.message
 
 
 def test_reference_checks_single_uploads(checker, people):

@@ -126,6 +126,11 @@ CASES = {
         [OBAMA, OBAMA2, _second_face(BASE, box=(900, 200, 200, 240), embedding=BIDEN.faces[0].embedding)],
     ),
     "ID01": ([OBAMA, OBAMA2, BASE, BIDEN], [OBAMA, OBAMA2, BASE]),
+    # a turned-away photo of the subject cannot be compared: said, on that photo; a frontal one can
+    "ID03": (
+        [OBAMA, OBAMA2, _with(face={"yaw": 70.0}, path="turned.jpg")],
+        [OBAMA, OBAMA2, BASE],
+    ),
     "DS01": (_shots(9), _shots(15)),
     # an exact copy under another name; the same photos without it
     "DS02": (_shots(3) + [dataclasses.replace(_shot(1), path="copy.jpg")], _shots(3)),
@@ -175,6 +180,68 @@ def test_rule_fires_and_passes(code):
 def test_id01_names_only_the_intruder():
     (hit,) = _fires("ID01", [OBAMA, OBAMA2, BASE, BIDEN])
     assert hit.paths == ("biden.jpg",) and hit.message.startswith("biden.jpg: its face is 0.8")
+
+
+def _lookalike(offset: float, name: str = "lookalike.jpg") -> ImageFacts:
+    """Someone whose descriptor sits `offset` from obama3's along a dimension no shot moves."""
+    emb = list(BASE.faces[0].embedding)
+    emb[100] += offset
+    return dataclasses.replace(_shot(99), path=name, faces=(dataclasses.replace(_shot(99).faces[0], embedding=tuple(emb)),))
+
+
+# the spread mechanism at a sensitive setting (the default probable-z is 8: see ID01's calibration evidence)
+SENSITIVE = load_pack("default", {"identity": {"probable-z": 3.0}})
+
+
+def _id01(facts: list[ImageFacts], pack=SENSITIVE):
+    result = judge_set("set", _evidence(facts, pack), pack)
+    return [f for f in result.findings if f.code == "ID01"], {i.path: i.action for i in result.images}
+
+
+def test_id01_a_lookalike_between_the_bounds_is_a_warning_to_compare():
+    """Six photos sitting 0.27 from their centre; a face 0.50 from it (under the fixed 0.60) is far outside that
+    spread: a warning naming the closest photo to compare with; the photo stays until the user decides."""
+    (hit,), actions = _id01(_shots(6) + [_lookalike(0.5)])
+    assert hit.severity.value == "warning" and hit.paths == ("lookalike.jpg",)
+    assert "may be a different person" in hit.message and "compare it with shot" in hit.message
+    assert "0.27 ± 0.04" in hit.message
+    assert actions["lookalike.jpg"] == "keep"
+
+
+def test_id01_a_clear_outlier_of_the_set_is_an_error_below_the_fixed_limit():
+    """z = 7.8: a warning by default (outlier-z 10: the corpus's real sets hold a 15-years-younger DiCaprio at
+    z = 7.4); an error where a pack sets outlier-z = 7."""
+    (hit,), _ = _id01(_shots(6) + [_lookalike(0.58)])
+    assert hit.severity.value == "warning"
+    sharper = load_pack("default", {"identity": {"probable-z": 3.0, "outlier-z": 7.0}})
+    (hit,), actions = _id01(_shots(6) + [_lookalike(0.58)], sharper)
+    assert hit.severity.value == "error" and "far outside that spread" in hit.message
+    assert actions["lookalike.jpg"] == "remove"
+
+
+def test_id01_a_tight_set_never_flags_what_is_within_the_lower_bound():
+    """A face 0.41 from the others (z = 3.3 against this very tight set) is a warning; with the lower bound
+    at 0.45 the same face is the same person whatever the set's spread."""
+    (hit,), _ = _id01(_shots(6) + [_lookalike(0.395, "member.jpg")])
+    assert hit.severity.value == "warning"
+    looser = load_pack("default", {"identity": {"probable-z": 3.0, "same-person-below": 0.45}})
+    hits, _ = _id01(_shots(6) + [_lookalike(0.395, "member.jpg")], looser)
+    assert hits == []
+
+
+def test_id01_small_sets_use_the_fixed_limit_only():
+    hits, _ = _id01(_shots(3) + [_lookalike(0.5)])  # 3 other members: too few for a spread
+    assert hits == []
+
+
+def test_id01_default_needs_z_8_to_doubt_a_face_between_the_bounds():
+    hits, _ = _id01(_shots(6) + [_lookalike(0.5)], PACK)  # z = 5.8: within the default's tolerance
+    assert hits == []
+
+
+def test_id03_says_why_a_photo_was_not_compared():
+    (hit,) = _fires("ID03", [OBAMA, OBAMA2, _with(face={"yaw": 70.0}, path="turned.jpg")])
+    assert hit.message == "identity not verified: the head is turned 70° (descriptors are compared up to 50°)"
 
 
 def test_id02_says_who_is_in_which_files():

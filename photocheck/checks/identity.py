@@ -113,17 +113,43 @@ class IdentityMismatch(SetRule):
         if identity.mixed or identity.basis == "none":
             return
         whose = "the reference identity" if identity.basis == "reference" else "the set's subject"
+        limits = identity.options
         for facts, pid in zip(ctx.facts, identity.photos):
-            if pid.status != "mismatch" or pid.candidate is None:
+            name = file_name(facts.path)
+            d = pid.compared if pid.compared is not None else (
+                pid.distances[pid.candidate] if pid.candidate is not None and pid.distances else None
+            )  # fmt: skip
+            if d is None:
                 continue
-            d = pid.distances[pid.candidate]
-            yield Hit(
-                f"{file_name(facts.path)}: its face is {d:.2f} from {whose} (the same person is within "
-                f"{identity.options.max_distance:.2f}): a different person",
-                f"remove {file_name(facts.path)} from this set: it shows someone else",
-                (facts.path,),
-                removes=(facts.path,),
-            )
+            own = (
+                f"this set's own photos sit {pid.spread[0]:.2f} ± {pid.spread[1]:.2f} from it"
+                if pid.spread is not None else ""
+            )  # fmt: skip
+            if pid.status == "mismatch" and pid.candidate is not None:
+                face = facts.faces[pid.candidate] if facts.faces and pid.candidate < len(facts.faces) else None
+                if pid.doubt == "outlier":
+                    why = f"{own}: far outside that spread"
+                elif face is not None and face.yaw is not None and abs(face.yaw) > limits.max_abs_yaw:
+                    why = f"turned {abs(face.yaw):.0f}°, yet farther than any same-person turned face reads"
+                else:
+                    why = f"the same person is within {limits.max_distance:.2f}" + (f"; {own}" if own else "")
+                yield Hit(
+                    f"{name}: its face is {d:.2f} from {whose} ({why}): a different person",
+                    f"remove {name} from this set: it shows someone else",
+                    (facts.path,),
+                    removes=(facts.path,),
+                )
+            elif pid.status == "match" and pid.doubt == "probable":
+                closest = (
+                    file_name(ctx.facts[pid.compare_with].path) if pid.compare_with is not None else "the other photos"
+                )
+                yield Hit(
+                    f"{name}: may be a different person: its face is {d:.2f} from {whose}, well outside the set's "
+                    f"spread ({own}; a look-alike reads like this): compare it with {closest}",
+                    f"compare {name} with {closest}: remove it if it shows someone else",
+                    (facts.path,),
+                    softer=True,  # a warning: the user decides, the photo is kept until then
+                )
 
 
 @register
@@ -148,4 +174,25 @@ class MixedIdentities(SetRule):
             f"{len(groups)} people appear in comparable numbers, so the set has no single subject: {described}",
             "keep one person's photos in this set and move the others to a set of their own",
             tuple(sorted(p for g in groups for p in g)),
+        )
+
+
+@register
+class IdentityUnverified(ImageRule):
+    """The subject's face could not be compared with the set: say why, so an unchecked photo is never silent."""
+
+    code = "ID03"
+    name = "identity-unverified"
+    summary = "the subject's face could not be compared with the set (the reason is given)"
+    default_severity = Severity.INFO
+    requires = _IDENTITY
+
+    def check(self, ctx: ImageContext, opts: ImageRule.Options) -> Iterator[Hit]:
+        pid = ctx.identity
+        if pid is None or pid.status != "unverified":
+            return
+        why = pid.why_unverified or "no face in it can be read"
+        yield Hit(
+            f"identity not verified: {why}",
+            "make sure this photo shows the same person; a frontal or three-quarter photo can be compared",
         )

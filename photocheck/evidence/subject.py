@@ -32,8 +32,22 @@ Basis = Literal["set", "reference", "none"]
 class IdentityOptions:
     """Thresholds on dlib face-descriptor distances (Euclidean) and on when a face can be verified at all."""
 
-    max_distance: float = 0.6  # farther than this from the subject = another person (ID01)
+    # absolute bounds around the set-relative decision: farther than max-distance from the subject is
+    # another person in any set (ID01 error); within same-person-below is the same person in any set
+    max_distance: float = 0.6
+    same_person_below: float = 0.40
     link_distance: float = 0.5  # faces this close are linked into one person while finding who recurs
+    # between the bounds the set decides: a face `outlier-z` robust spreads (median / MAD of the members'
+    # leave-one-out distances, the spread at least `min-spread`) beyond the members is a clear outlier (ID01
+    # error), `probable-z` a probable one (ID01 warning: compare); with fewer than `relative-min-members`
+    # other members the fixed max-distance alone decides
+    probable_z: float = 8.0
+    outlier_z: float = 10.0
+    min_spread: float = 0.04
+    relative_min_members: int = 4
+    # a face turned beyond max-abs-yaw is not compared (its descriptor drifts: ID03) unless it is farther than
+    # this from the subject, which no same-person turned face reads
+    turned_max_distance: float = 0.72
     min_face_height: int = 48  # px; smaller faces are "identity unverified"
     max_abs_yaw: float = 50.0  # degrees; descriptors of turned-away faces are unreliable
     min_sharpness: float = 0.15  # focus ratio (see FC03); below it a descriptor is unreliable
@@ -62,6 +76,13 @@ class PhotoIdentity:
     candidate: int | None = None  # the face compared with the subject (for mismatch: the look-alike)
     distances: tuple[float | None, ...] = ()  # per face, to the subject's centre; None when not verifiable
     person: int | None = None  # index into SetIdentity.people of the subject face's person
+    # how the set's own spread judged the candidate: None (within it, or not used), "probable" (a match
+    # far outside the spread: ID01 warning, compare) or "outlier" (a mismatch by the spread: ID01 error)
+    doubt: str | None = None
+    compared: float | None = None  # the distance judged (a member's leave-one-out distance)
+    spread: tuple[float, float] | None = None  # (median, robust spread) of the other members' distances
+    compare_with: int | None = None  # photo index of the member nearest to the candidate face
+    why_unverified: str | None = None  # status "unverified": why the subject's identity could not be read
 
 
 @dataclass(frozen=True)
@@ -115,12 +136,61 @@ def distance(a: Sequence[float], b: Sequence[float]) -> float:
 
 def verifiable(face: FaceFacts, opts: IdentityOptions) -> bool:
     """Can this face's identity be read? Profile views, tiny and blurred faces give unreliable descriptors."""
-    return (
-        face.embedding is not None
-        and face.box[3] >= opts.min_face_height
-        and (face.yaw is None or abs(face.yaw) <= opts.max_abs_yaw)
-        and (face.sharpness is None or face.sharpness >= opts.min_sharpness)
-    )
+    return unverifiable_reason(face, opts) is None
+
+
+def unverifiable_reason(face: FaceFacts, opts: IdentityOptions) -> str | None:
+    """Why this face's identity cannot be read, in words (None: it can)."""
+    if face.embedding is None:
+        if not face.key_points:
+            return "the face was found only as a head outline (no landmarks to align a descriptor)"
+        return "no face descriptor could be computed"
+    if face.yaw is not None and abs(face.yaw) > opts.max_abs_yaw:
+        return f"the head is turned {abs(face.yaw):.0f}° (descriptors are compared up to {opts.max_abs_yaw:.0f}°)"
+    if face.box[3] < opts.min_face_height:
+        return f"the face is {face.box[3]} px tall (at least {opts.min_face_height} px are needed)"
+    if face.sharpness is not None and face.sharpness < opts.min_sharpness:
+        return f"the face is too soft to compare (sharpness {face.sharpness:.2f} < {opts.min_sharpness:.2f})"
+    return None
+
+
+@dataclass(frozen=True)
+class Spread:
+    """The subject's own spread: how far its member photos sit from their centre (leave-one-out), so that a
+    face is judged against this set, not against a fixed limit alone."""
+
+    loo: dict[int, float]  # member photo index -> distance of its face to the centre of the other members
+    embeddings: dict[int, tuple[float, ...]]  # member photo index -> its face descriptor
+    centre: tuple[float, ...]
+
+    def stats_without(self, photo: int | None, opts: IdentityOptions) -> tuple[float, float] | None:
+        """(median, robust spread) of the members' distances, the photo itself left out; None when too few."""
+        import numpy as np  # here, not at import: the light CLI commands load no numpy
+
+        others = np.array([d for p, d in self.loo.items() if p != photo])
+        if len(others) < opts.relative_min_members:
+            return None
+        median = float(np.median(others))
+        mad = float(np.median(np.abs(others - median))) * 1.4826  # MAD scaled to a normal's sigma
+        return median, max(mad, opts.min_spread)
+
+    def nearest_member(self, embedding: Sequence[float], photo: int | None) -> int | None:
+        others = [(distance(e, embedding), p) for p, e in self.embeddings.items() if p != photo]
+        return min(others)[1] if others else None
+
+
+def spread_of(facts: Sequence[ImageFacts], person: Person) -> Spread:
+    import numpy as np  # here, not at import: the light CLI commands load no numpy
+
+    emb = {p: facts[p].faces[i].embedding for p, i in person.members.items()}  # type: ignore[index]
+    vectors = np.array([emb[p] for p in sorted(emb)], dtype=np.float64)
+    n = len(vectors)
+    total = vectors.sum(axis=0)
+    loo = {}
+    for k, p in enumerate(sorted(emb)):
+        rest = (total - vectors[k]) / (n - 1) if n > 1 else total
+        loo[p] = float(np.linalg.norm(vectors[k] - rest))
+    return Spread(loo, {p: tuple(e) for p, e in emb.items() if e is not None}, person.centre)
 
 
 def prominent_face(faces: Sequence[FaceFacts] | None) -> int | None:
@@ -223,8 +293,16 @@ def mixed_people(identity: SetIdentity) -> list[Person]:
 # ----------------------------------------------------------------------------------------- resolution
 
 
-def _against(faces: Sequence[FaceFacts], centre: Sequence[float], opts: IdentityOptions) -> PhotoIdentity:
-    """Which face of one photo is the subject whose centre is given, and whether the subject is there at all."""
+def _against(
+    faces: Sequence[FaceFacts],
+    centre: Sequence[float],
+    opts: IdentityOptions,
+    spread: Spread | None = None,
+    photo: int | None = None,
+) -> PhotoIdentity:
+    """Which face of one photo is the subject whose centre is given, and whether the subject is there at all.
+    `spread`: the subject's member photos, so the decision follows this set's own spread (`photo`: the index
+    of this photo in the set, left out of the spread when it is a member)."""
     if not faces:
         return PhotoIdentity("no-face", None)
     distances = tuple(
@@ -239,13 +317,53 @@ def _against(faces: Sequence[FaceFacts], centre: Sequence[float], opts: Identity
         tallest = max(faces[i].box[3] for i in verified)
         unreadable = [i for i in unreadable if faces[i].box[3] >= opts.unreadable_min_relative_height * tallest]
         best = min(verified, key=lambda i: (distances[i], i))
-        if distances[best] <= opts.max_distance:  # type: ignore[operator]
-            return PhotoIdentity("match", best, best, distances)
+        verdict = _judged(faces[best], distances[best], opts, spread, photo)  # type: ignore[arg-type]
+        if verdict.status == "match":
+            return dataclasses.replace(verdict, subject=best, candidate=best, distances=distances)
         if not unreadable:
-            return PhotoIdentity("mismatch", None, best, distances)
+            return dataclasses.replace(verdict, subject=None, candidate=best, distances=distances)
     if unreadable:
-        return PhotoIdentity("unverified", _largest(faces, unreadable), None, distances)
-    return PhotoIdentity("unverified", prominent_face(faces), None, distances)
+        subject = _largest(faces, unreadable)
+        turned = faces[subject]
+        if turned.embedding is not None and unverifiable_reason(turned, opts) is not None and (
+            turned.yaw is not None and abs(turned.yaw) > opts.max_abs_yaw and turned.box[3] >= opts.min_face_height
+        ):
+            far = round(distance(turned.embedding, centre), 3)
+            if far > opts.turned_max_distance and all(
+                i == subject or faces[i].embedding is None for i in unreadable
+            ):  # turned, but farther than any same-person turned face reads: someone else
+                marked = tuple(far if i == subject else d for i, d in enumerate(distances))
+                return PhotoIdentity("mismatch", None, subject, marked, compared=far)
+        return PhotoIdentity(
+            "unverified", subject, None, distances, why_unverified=unverifiable_reason(faces[subject], opts)
+        )
+    prominent = prominent_face(faces)
+    why = unverifiable_reason(faces[prominent], opts) if prominent is not None else None
+    return PhotoIdentity("unverified", prominent, None, distances, why_unverified=why)
+
+
+def _judged(
+    face: FaceFacts, d: float, opts: IdentityOptions, spread: Spread | None, photo: int | None
+) -> PhotoIdentity:
+    """Match or mismatch for the best readable face at distance `d`: the absolute bounds first, then, between
+    them, the set's own spread (a member is judged by its leave-one-out distance, against the others)."""
+    stats = spread.stats_without(photo, opts) if spread is not None else None
+    if stats is None or spread is None:
+        return PhotoIdentity("match" if d <= opts.max_distance else "mismatch", None)
+    judged = spread.loo.get(photo, d) if photo is not None else d
+    judged = round(judged, 3)
+    nearest = spread.nearest_member(face.embedding, photo) if face.embedding is not None else None
+    common = {"compared": judged, "spread": (round(stats[0], 3), round(stats[1], 3)), "compare_with": nearest}
+    if judged > opts.max_distance:
+        return PhotoIdentity("mismatch", None, **common)  # type: ignore[arg-type]
+    if judged <= opts.same_person_below:
+        return PhotoIdentity("match", None, **common)  # type: ignore[arg-type]
+    z = (judged - stats[0]) / stats[1]
+    if z >= opts.outlier_z:
+        return PhotoIdentity("mismatch", None, doubt="outlier", **common)  # type: ignore[arg-type]
+    if z >= opts.probable_z:
+        return PhotoIdentity("match", None, doubt="probable", **common)  # type: ignore[arg-type]
+    return PhotoIdentity("match", None, **common)  # type: ignore[arg-type]
 
 
 def _largest(faces: Sequence[FaceFacts], indices: Sequence[int]) -> int:
@@ -280,12 +398,13 @@ def resolve(
     mixed = _is_mixed(people, opts)
     if not mixed:
         subject = people[0]
+        spread = spread_of(facts, subject)
         photos: list[PhotoIdentity] = []
-        for f, m in zip(facts, measured):
+        for p, (f, m) in enumerate(zip(facts, measured)):
             if not m:
                 photos.append(_alone(f.faces))
                 continue
-            pid = _against(f.faces or (), subject.centre, opts)
+            pid = _against(f.faces or (), subject.centre, opts, spread, p)
             photos.append(dataclasses.replace(pid, person=0 if pid.status == "match" else None))
         return SetIdentity("set", tuple(people), tuple(photos), options=opts)
 
