@@ -177,7 +177,10 @@ def compare(folder: Path, n: int, repeats: int, work: Path, peers: bool) -> dict
         contenders[f"photocheck cold, --jobs {jobs}"] = None  # fresh cache each time, built below
         contenders[f"photocheck warm, --jobs {jobs}"] = photocheck_cmd(folder, jobs, work / f"warm-{jobs}")
     if peers:
-        contenders["face_recognition-style (dlib HOG + encode, full res)"] = [PY, "-c", FACE_RECOGNITION, str(folder)]
+        if has_module("dlib") and has_module("face_recognition_models"):  # the test extra installs them
+            contenders["face_recognition-style (dlib HOG + encode, full res)"] = [PY, "-c", FACE_RECOGNITION, str(folder)]
+        else:
+            print("  (dlib not installed: pip install -e '.[test]' to compare with a face_recognition-style pass)")
         if has_module("cleanvision"):
             contenders["CleanVision Imagelab.find_issues"] = [PY, "-c", CLEANVISION, str(folder)]
         else:
