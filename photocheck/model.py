@@ -102,6 +102,9 @@ class FaceFacts:
     face_hash_mirrored: str | None = None
     # |landmarker yaw - pose network yaw| in degrees; None when only one of them saw the face
     pose_disagreement: float | None = None
+    # the FER2013 expression model's probabilities (angry, disgust, fear, happy, sad, surprise, neutral);
+    # None for facts measured before analyzer version 10 or faces too small
+    emotion: dict[str, float] | None = None
 
 
 @dataclass(frozen=True)

@@ -283,3 +283,39 @@ def test_default_pack_equals_code_defaults():
     for code, rule in REGISTRY.items():
         assert PACK.rules[code].options == rule.Options(), code
         assert PACK.rules[code].severity == rule.default_severity, code
+
+
+# -------------------------------------------------------------------- expression: the learned signal fused
+
+
+def _expression(emotion: dict | None, blendshapes: dict | None = None, baseline: dict | None = None):
+    from photocheck.evidence.labels import expression
+
+    face = dataclasses.replace(
+        BASE.faces[0], emotion=emotion, blendshapes={**BASE.faces[0].blendshapes, **(blendshapes or {})}
+    )
+    return expression(face, PACK.classify.expression, baseline)
+
+
+NEUTRAL_MODEL = {"angry": 0.05, "disgust": 0.0, "fear": 0.02, "happy": 0.03, "sad": 0.1, "surprise": 0.0, "neutral": 0.8}
+
+
+def test_the_model_turns_a_blendshape_neutral_into_a_smile_or_frown_and_never_decides_alone_with_certainty():
+    assert _expression(NEUTRAL_MODEL)[0] == "neutral"
+    label, confidence = _expression({**NEUTRAL_MODEL, "happy": 0.95, "neutral": 0.0})
+    assert label == "smile" and confidence <= 0.7
+    label, confidence = _expression({**NEUTRAL_MODEL, "angry": 0.5, "sad": 0.4, "neutral": 0.0})
+    assert label == "frown" and confidence <= 0.7
+    # with the person's own neutral photos in the set, only a rise over them makes a frown: the model's absolute
+    # "angry" does not (heavy brows and resting mouths read angry to it)
+    from photocheck.evidence.labels import _frown_signs
+
+    baseline = _frown_signs(BASE.faces[0].blendshapes)  # this face is the person's usual face
+    assert _expression({**NEUTRAL_MODEL, "angry": 0.5, "sad": 0.4, "neutral": 0.0}, baseline=baseline)[0] == "neutral"
+    assert _expression(None)[0] == "neutral"  # facts measured before the model: the blendshapes alone
+
+
+def test_a_smile_with_the_jaw_open_is_a_surprise_only_when_the_model_says_so():
+    laugh = {"mouthSmileLeft": 0.8, "mouthSmileRight": 0.8, "jawOpen": 0.5}
+    assert _expression({**NEUTRAL_MODEL, "happy": 0.9}, laugh)[0] == "smile"
+    assert _expression({**NEUTRAL_MODEL, "surprise": 0.95}, laugh)[0] == "surprise"

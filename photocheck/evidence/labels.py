@@ -38,6 +38,18 @@ class ExpressionOptions:
     frown_mouth_rise: float = 0.08
     frown_pout_rise: float = 0.3
     frown_lip_roll_rise: float = 0.3
+    # the learned signal (the FER2013 model's probabilities, fact `emotion`), fused where the blendshapes are
+    # unsure, from the corpus judged in per-person sets (rules/docs/EX10-missing-expression.md):
+    # a face the blendshapes read neutral is a smile when the model's "happy" reaches this (neutral faces: at
+    # most 0.81; missed smiles: 0.86-1.0)
+    model_smile_min: float = 0.85
+    # ... and a frown, when the set holds no neutral baseline of the person, when angry + sad + disgust +
+    # fear / 2 reaches this (missed frowns 0.83-0.97; at 0.8 one more frown and one more neutral face)
+    model_frown_min: float = 0.85
+    # a face read as a smile with the jaw open is a surprise when the model's "surprise" reaches this
+    model_surprise_min: float = 0.9
+    # labels decided by the model alone are capped at this confidence (it is a second opinion, not a measure)
+    model_max_confidence: float = 0.7
 
 
 @dataclass(frozen=True)
@@ -135,6 +147,9 @@ def expression(
     if jaw >= opts.surprise_jaw_min and (brow_up >= opts.surprise_brow_min or smile < opts.smile_min):
         return "surprise", _conf(jaw, opts.surprise_jaw_min)
     if smile >= opts.smile_min:
+        surprised = face.emotion.get("surprise", 0.0) if face.emotion else 0.0
+        if jaw >= opts.surprise_jaw_min and surprised >= opts.model_surprise_min:  # a laugh or a surprised smile
+            return "surprise", min(opts.model_max_confidence, _conf(surprised, opts.model_surprise_min))
         return "smile", _conf(smile, opts.smile_min)
     if abs(blink_l - blink_r) >= opts.wink_difference_min:
         return "other", _conf(abs(blink_l - blink_r), opts.wink_difference_min)
@@ -148,6 +163,17 @@ def expression(
             rise, threshold = signs[name] - baseline[name], getattr(opts, f"frown_{name}_rise")
             if rise >= threshold:
                 return "frown", _conf(rise, threshold)
+    emotion = face.emotion
+    if emotion:
+        happy = emotion.get("happy", 0.0)
+        negative = (
+            emotion.get("angry", 0.0) + emotion.get("sad", 0.0) + emotion.get("disgust", 0.0)
+            + emotion.get("fear", 0.0) / 2
+        )  # fmt: skip
+        if happy >= opts.model_smile_min:
+            return "smile", min(opts.model_max_confidence, _conf(happy, opts.model_smile_min))
+        if baseline is None and negative >= opts.model_frown_min:
+            return "frown", min(opts.model_max_confidence, _conf(negative, opts.model_frown_min))
     # neutral: confident when every expression score is well below its threshold
     nearest = max(
         smile / opts.smile_min, jaw / opts.surprise_jaw_min,

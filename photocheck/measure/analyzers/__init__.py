@@ -17,7 +17,7 @@ from .lighting import analyze_lighting
 from .quality import analyze_basic
 
 # bump when a measurement changes meaning: cached facts of another version are measured again
-ANALYZER_VERSION = "9"
+ANALYZER_VERSION = "10"
 
 __all__ = ["ANALYZER_VERSION", "FaceDetector", "FaceEmbedder", "analyze", "failed_facts"]
 
@@ -49,6 +49,7 @@ def analyze(img: LoadedImage, detector: FaceDetector | None, embedder: FaceEmbed
                 face = dataclasses.replace(face, face_hash=hashes[0], face_hash_mirrored=hashes[1])
             if embedder is not None:
                 face = dataclasses.replace(face, embedding=embedder.embed(img.rgb, raw, frame))
+            face = dataclasses.replace(face, emotion=detector.expression.probabilities(gray, raw.box))
             measured.append(face)
         faces = tuple(measured)
     return ImageFacts(

@@ -33,6 +33,7 @@ import numpy as np
 from ...errors import ModelError
 from ..options import DetectorOptions
 from .bundled import BUNDLED_SHA256, MODELS_DIR, read_model_file
+from .expression_model import ExpressionNet
 from .face_boxes import FaceBoxes
 from .frames import Frame
 from .head_pose import FACE_BOXES_CROP, LANDMARK_BOX_CROP, HeadPoseNet
@@ -166,6 +167,7 @@ class FaceDetector:
             raise ModelError(f"OpenCV profile-face cascade missing at {cascade} (opencv-contrib-python < 5 ships it)")
         self._head_boxes = FaceBoxes(self.options.face_boxes_long_side, self.options.face_boxes_min_score)
         self._pose = HeadPoseNet()
+        self.expression = ExpressionNet()  # a learned expression signal per face (fused in evidence.labels)
         if self.model_path.resolve() != BUNDLED_MODEL:
             # a user's model file is not known to be a landmarker: find out now, not on the first photo
             self._start()

