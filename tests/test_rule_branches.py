@@ -311,3 +311,20 @@ def test_fc08_says_why_the_subject_cannot_be_told():
 def test_po01_says_which_way_the_head_is_tipped(pitch, way):
     (hit,) = _fires("PO01", _with(face={"roll": 0.0, "pitch": pitch}))
     assert hit.message.startswith(f"head tipped {way}")
+
+
+def test_a_faint_smile_is_shown_unsure_and_counts_neither_way():
+    """mouthSmile 0.465 is a smile by the threshold (0.45) but below count-min-confidence: the set's smile is
+    neither counted nor asked for; the grid marks it "?"; a clear smile counts."""
+    faint = _shot(5, blendshapes={"mouthSmileLeft": 0.465, "mouthSmileRight": 0.465})
+    result = _judged(_shots(3) + [faint])
+    assert result.coverage["expression"]["smile"] == 0 and result.coverage["expression_uncertain"]["smile"] == 1
+    assert "smile" in result.coverage["undecided"] and "smile" not in result.coverage["missing"]
+    (ex10,) = [f for f in result.findings if f.code == "EX10"]
+    assert "no frown or surprise expression" in ex10.message and "1 photo may show smile (not sure)" in ex10.message
+    assert not any("smil" in a.lower() for a in result.advice)
+    from photocheck.reporters.text import coverage_grid
+
+    assert "smile?" in coverage_grid(result.coverage)[0]
+    clear = _shot(5, blendshapes={"mouthSmileLeft": 0.8, "mouthSmileRight": 0.8})
+    assert _judged(_shots(3) + [clear]).coverage["expression"]["smile"] == 1

@@ -190,13 +190,22 @@ class MissingExpression(SetRule):
         expr = coverage.get("expression", {})
         return {e: expr.get(e, 0) for e in REQUIRED_EXPRESSIONS}
 
+    def undecided(self, ctx: SetContext, opts: SetRule.Options) -> dict[str, int]:
+        """Expressions that only photos with an unsure label show (a faint smile): not there, not missing."""
+        uncertain = ctx.coverage.get("expression_uncertain", {})
+        return {e: uncertain.get(e, 0) for e in REQUIRED_EXPRESSIONS}
+
     def check(self, ctx: SetContext, opts: SetRule.Options) -> Iterator[Hit]:
         expr = ctx.coverage.get("expression", {})
-        missing = [e for e, n in self.tally(ctx.coverage, opts).items() if not n]
+        unsure = self.undecided(ctx, opts)
+        gaps = [e for e, n in self.tally(ctx.coverage, opts).items() if not n]
+        missing = [e for e in gaps if not unsure.get(e)]
         if not missing:
-            return
+            return  # what is left may be shown by the unsure photos: never asked for (the grid shows "?")
+        maybe = [e for e in gaps if unsure.get(e)]
+        also = f"; {_plural(sum(unsure[e] for e in maybe), 'photo')} may show {' or '.join(maybe)} (not sure)" if maybe else ""
         yield Hit(
-            f"no {' or '.join(missing)} expression (expressions now: {_have(expr)})",
+            f"no {' or '.join(missing)} expression (expressions now: {_have(expr)}{also})",
             "add photos with the missing expressions",
             advice=tuple((m, _EXPRESSION_ADVICE[m]) for m in missing),
         )

@@ -32,6 +32,8 @@ class FaceEvidence:
     expression: str | None
     expression_confidence: float | None
     identity_distance: float | None  # to the subject's centre; None when not comparable
+    # False for a label below [classify.expression] count-min-confidence: shown, never counted in coverage
+    expression_counted: bool = True
 
 
 @dataclass(frozen=True)
@@ -120,6 +122,7 @@ def _face_evidence(
         expression=expr,
         expression_confidence=expr_conf,
         identity_distance=distance,
+        expression_counted=expr_conf is None or expr_conf >= cls.expression.count_min_confidence,
     )
 
 

@@ -20,6 +20,7 @@ def tally(photos: Iterable[PhotoEvidence]) -> dict[str, Any]:
     """
     pose = dict.fromkeys(POSE_BUCKETS, 0)
     expr = dict.fromkeys(EXPRESSIONS, 0)
+    uncertain = dict.fromkeys(EXPRESSIONS, 0)  # labels too unsure to count (a faint smile): neither way
     light = dict.fromkeys(LIGHTING_KEYS, 0)
     grid = {p: dict.fromkeys(EXPRESSIONS, 0) for p in POSE_BUCKETS}
     for photo in photos:
@@ -27,10 +28,12 @@ def tally(photos: Iterable[PhotoEvidence]) -> dict[str, Any]:
         if subject is not None:
             if subject.pose:
                 pose[subject.pose] += 1
-            if subject.expression:
+            if subject.expression and not subject.expression_counted:
+                uncertain[subject.expression] += 1
+            elif subject.expression:
                 expr[subject.expression] += 1
-            if subject.pose and subject.expression:
-                grid[subject.pose][subject.expression] += 1
+                if subject.pose:
+                    grid[subject.pose][subject.expression] += 1
         setting, kind = photo.lighting.get("setting", "unknown"), photo.lighting.get("light", "unknown")
         if setting in SETTINGS:
             light[setting] += 1
@@ -38,4 +41,5 @@ def tally(photos: Iterable[PhotoEvidence]) -> dict[str, Any]:
             light[kind] += 1
         if setting == "unknown" and kind == "unknown":
             light["unknown"] += 1
-    return {"pose": pose, "expression": expr, "lighting": light, "pose_expression": grid}
+    return {"pose": pose, "expression": expr, "lighting": light, "pose_expression": grid,
+            "expression_uncertain": uncertain}  # fmt: skip

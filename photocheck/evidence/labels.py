@@ -50,6 +50,9 @@ class ExpressionOptions:
     model_surprise_min: float = 0.9
     # labels decided by the model alone are capped at this confidence (it is a second opinion, not a measure)
     model_max_confidence: float = 0.7
+    # a label less sure than this (a faint smile: mouthSmile under ~0.47) is shown, with a "?", but counts
+    # neither way in the coverage: it does not fill the set's smile, and the advice does not ask for one
+    count_min_confidence: float = 0.52
 
 
 @dataclass(frozen=True)

@@ -64,7 +64,7 @@ def _coverage_view(s: SetResult) -> dict[str, Any]:
     spare = cov.get("replace_only", {})
     grid = cov.get("pose_expression", {})
     return {
-        "columns": [(e, e in missing, spare.get("expression", {}).get(e, 0)) for e in EXPRESSIONS],
+        "columns": [(e, e in missing, spare.get("expression", {}).get(e, 0), e in undecided) for e in EXPRESSIONS],
         "grid": [
             (p, [(e, grid.get(p, {}).get(e, 0)) for e in EXPRESSIONS], cov.get("pose", {}).get(p, 0),
              pose_row_missing(p, missing), spare.get("pose", {}).get(p, 0))

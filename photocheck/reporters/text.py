@@ -94,7 +94,11 @@ def coverage_grid(coverage: dict[str, Any]) -> list[str]:
     pose_total = coverage.get("pose", {})
     missing = set(coverage.get("missing", []))
     spare = coverage.get("replace_only", {})
-    head = "".join(f"[yellow]{e:>9}[/]" if e in missing else f"{e:>9}" for e in EXPRESSIONS)
+    undecided = set(coverage.get("undecided", []))
+    # an expression only unsure labels show: "?" after it (neither counted nor missing)
+    head = "".join(
+        f"[yellow]{e:>9}[/]" if e in missing else (f"{e + '?':>9}" if e in undecided else f"{e:>9}") for e in EXPRESSIONS
+    )
     lines = [f"  [bold]Coverage[/]{'':<13}{head}    total"]
     for pose in POSE_BUCKETS:
         row = grid.get(pose, {})
@@ -106,7 +110,6 @@ def coverage_grid(coverage: dict[str, Any]) -> list[str]:
         lines.append(f"    {label}{cells}{n:>9}{more}")
     light = coverage.get("lighting", {})
     # a kind no judged photo shows but unjudged photos may: "?", never marked missing
-    undecided = set(coverage.get("undecided", []))
     parts = [
         f"[yellow]{k} {light.get(k, 0)}[/]" if k in missing else (f"{k} ?" if k in undecided else f"{k} {light.get(k, 0)}")
         for k in LIGHTING_KEYS
