@@ -50,14 +50,23 @@ def source_photos(n: int) -> list[Path]:
     return [picks[i % len(picks)] for i in range(n)]
 
 
-def phone_photo(src: Path, seed: int) -> Image.Image:
-    """A 12 MP (4000 x 3000) phone-like frame from a corpus photo: upscaled to fill, with sensor-like noise."""
+def phone_photo(src: Path, seed: int, shrink: float = 1.0) -> Image.Image:
+    """A 12 MP (4000 x 3000) phone-like frame from a corpus photo: upscaled to fill, with sensor-like noise.
+    `shrink` < 1: the photo at that size in the middle of a blurred enlargement of itself, so that its face
+    is a small part of the frame (the half-body case: the face 10-20 % of the short side)."""
     im = Image.open(src).convert("RGB")
     size = (3000, 4000) if im.height >= im.width else (4000, 3000)
     scale = max(size[0] / im.width, size[1] / im.height)
     big = im.resize((round(im.width * scale), round(im.height * scale)), Image.LANCZOS)
     left, top = (big.width - size[0]) // 2, (big.height - size[1]) // 2
-    a = np.asarray(big.crop((left, top, left + size[0], top + size[1]))).astype(np.float32)
+    frame = big.crop((left, top, left + size[0], top + size[1]))
+    if shrink < 1.0:
+        from PIL import ImageFilter
+
+        small = frame.resize((round(size[0] * shrink), round(size[1] * shrink)), Image.LANCZOS)
+        frame = frame.filter(ImageFilter.GaussianBlur(40))
+        frame.paste(small, ((size[0] - small.width) // 2, (size[1] - small.height) // 2))
+    a = np.asarray(frame).astype(np.float32)
     rng = np.random.default_rng(seed)
     # shot noise grows with brightness, read noise does not
     a += rng.normal(0.0, 1.0, a.shape).astype(np.float32) * (1.5 + 0.012 * a)
@@ -67,7 +76,7 @@ def phone_photo(src: Path, seed: int) -> Image.Image:
 def build_set(folder: Path, n: int, kind: str, seed0: int = 0) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     for i, src in enumerate(source_photos(n)):
-        im = phone_photo(src, seed0 + i)
+        im = phone_photo(src, seed0 + i, shrink=0.4 if kind == "halfbody" else 1.0)
         if kind == "heic":
             im.save(folder / f"IMG_{i:04d}.HEIC", quality=90)
         elif i % 2:
@@ -272,13 +281,16 @@ def main() -> None:
     try:
         print(f"photocheck speed benchmark — {CORES} cores, Python {sys.version.split()[0]}, work dir {work}")
         jpegs = build_set(work / "jpeg", args.photos, "jpeg")
+        halfbody = build_set(work / "halfbody", max(4, args.photos // 2), "halfbody", seed0=2000)
         heics = build_set(work / "heic", max(4, args.photos // 2), "heic", seed0=1000)
-        for label, folder in (("12 MP JPEG (quality 90, half EXIF-rotated)", jpegs), ("12 MP HEIC", heics)):
+        for label, folder in (("12 MP JPEG (quality 90, half EXIF-rotated), face-filling", jpegs),
+                              ("12 MP JPEG half-body (face 10-20 % of the short side)", halfbody),
+                              ("12 MP HEIC", heics)):  # fmt: skip
             n = len(list(folder.iterdir()))
-            rows = compare(folder, n, args.repeats, work / label.split()[2].lower(), peers=not args.no_peers)
+            rows = compare(folder, n, args.repeats, work / f"run-{folder.name}", peers=not args.no_peers)
             print_table(f"{label}: {n} photos, median of {args.repeats}", rows)
             r = ratios(rows)
-            r.update(marginal(folder, work / f"marginal-{label.split()[2].lower()}", args.repeats))
+            r.update(marginal(folder, work / f"marginal-{folder.name}", args.repeats))
             print("  ratios:")
             for k, v in r.items():
                 print(f"    {k:70} {v:6.2f}{'' if 'not a ratio' in k else 'x'}")
