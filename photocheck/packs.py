@@ -122,7 +122,10 @@ _RANGES: dict[str, tuple[float, float]] = {
     "model_frown_min": (0.0, 2.0),
     "model_surprise_min": (0.0, 1.0),
     "model_max_confidence": (0.0, 1.0),
-    "count_min_confidence": (0.0, 1.0),  # the robust spread divides: never 0
+    "count_min_confidence": (0.0, 1.0),
+    "model_smile_veto_below": (0.0, 1.0),
+    "veto_smile_below": (0.0, 1.0),
+    "model_frown_veto_below": (0.0, 2.0),  # the robust spread divides: never 0
     "probable_z": (0.0, 1000.0),
     "outlier_z": (0.0, 1000.0),
     "relative_min_members": (1, 10_000),

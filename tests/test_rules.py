@@ -319,3 +319,16 @@ def test_a_smile_with_the_jaw_open_is_a_surprise_only_when_the_model_says_so():
     laugh = {"mouthSmileLeft": 0.8, "mouthSmileRight": 0.8, "jawOpen": 0.5}
     assert _expression({**NEUTRAL_MODEL, "happy": 0.9}, laugh)[0] == "smile"
     assert _expression({**NEUTRAL_MODEL, "surprise": 0.95}, laugh)[0] == "surprise"
+
+
+def test_the_model_vetoes_a_weak_blendshape_smile_and_a_frown_it_sees_no_sign_of():
+    weak_smile = {"mouthSmileLeft": 0.5, "mouthSmileRight": 0.5}
+    assert _expression({**NEUTRAL_MODEL, "happy": 0.6}, weak_smile)[0] == "smile"
+    assert _expression({**NEUTRAL_MODEL, "happy": 0.1}, weak_smile)[0] == "neutral"
+    strong_smile = {"mouthSmileLeft": 0.8, "mouthSmileRight": 0.8}
+    assert _expression({**NEUTRAL_MODEL, "happy": 0.1}, strong_smile)[0] == "smile"  # the blendshapes are sure
+    frown = {"browDownLeft": 0.9, "browDownRight": 0.9}
+    assert _expression(NEUTRAL_MODEL, frown)[0] == "frown"  # negative 0.16
+    calm = {**NEUTRAL_MODEL, "angry": 0.0, "sad": 0.02, "fear": 0.0}
+    label, confidence = _expression(calm, frown)  # negative 0.02: the model sees no sign of it
+    assert label == "neutral" and confidence < PACK.classify.expression.count_min_confidence  # shown unsure

@@ -50,6 +50,13 @@ class ExpressionOptions:
     model_surprise_min: float = 0.9
     # labels decided by the model alone are capped at this confidence (it is a second opinion, not a measure)
     model_max_confidence: float = 0.7
+    # and against the blendshapes: a weak blendshape smile (under veto-smile-below) that the model gives under
+    # model-smile-veto-below of "happy" is neutral (corpus: one neutral face at 0.49 / 0.16; no smile lost), and a
+    # blendshape frown the model gives under model-frown-veto-below of negative is neutral (one neutral face at
+    # 0.07; true frowns 0.18 and up)
+    model_smile_veto_below: float = 0.2
+    veto_smile_below: float = 0.55
+    model_frown_veto_below: float = 0.1
     # a label less sure than this (a faint smile: mouthSmile under ~0.47) is shown, with a "?", but counts
     # neither way in the coverage: it does not fill the set's smile, and the advice does not ask for one
     count_min_confidence: float = 0.52
@@ -149,7 +156,13 @@ def expression(
 
     if jaw >= opts.surprise_jaw_min and (brow_up >= opts.surprise_brow_min or smile < opts.smile_min):
         return "surprise", _conf(jaw, opts.surprise_jaw_min)
-    if smile >= opts.smile_min:
+    emotion = face.emotion
+    negative = (
+        emotion.get("angry", 0.0) + emotion.get("sad", 0.0) + emotion.get("disgust", 0.0) + emotion.get("fear", 0.0) / 2
+        if emotion else None
+    )  # fmt: skip
+    model_says_no_smile = emotion is not None and emotion.get("happy", 0.0) < opts.model_smile_veto_below
+    if smile >= opts.smile_min and not (model_says_no_smile and smile < opts.veto_smile_below):
         surprised = face.emotion.get("surprise", 0.0) if face.emotion else 0.0
         if jaw >= opts.surprise_jaw_min and surprised >= opts.model_surprise_min:  # a laugh or a surprised smile
             return "surprise", min(opts.model_max_confidence, _conf(surprised, opts.model_surprise_min))
@@ -157,22 +170,18 @@ def expression(
     if abs(blink_l - blink_r) >= opts.wink_difference_min:
         return "other", _conf(abs(blink_l - blink_r), opts.wink_difference_min)
     signs = _frown_signs(b)
+    model_says_no_frown = negative is not None and negative < opts.model_frown_veto_below
     for name in _FROWN_SIGNS:
         threshold = getattr(opts, f"frown_{name}_min")
-        if signs[name] >= threshold:
+        if signs[name] >= threshold and not model_says_no_frown:
             return "frown", _conf(signs[name], threshold)
-    if baseline is not None:
+    if baseline is not None and not model_says_no_frown:
         for name in _FROWN_SIGNS:
             rise, threshold = signs[name] - baseline[name], getattr(opts, f"frown_{name}_rise")
             if rise >= threshold:
                 return "frown", _conf(rise, threshold)
-    emotion = face.emotion
-    if emotion:
+    if emotion and negative is not None:
         happy = emotion.get("happy", 0.0)
-        negative = (
-            emotion.get("angry", 0.0) + emotion.get("sad", 0.0) + emotion.get("disgust", 0.0)
-            + emotion.get("fear", 0.0) / 2
-        )  # fmt: skip
         if happy >= opts.model_smile_min:
             return "smile", min(opts.model_max_confidence, _conf(happy, opts.model_smile_min))
         if baseline is None and negative >= opts.model_frown_min:
