@@ -43,7 +43,10 @@ def _paths(output: bytes) -> list[str]:
 
 def _staged_blob(path: str, max_bytes: int) -> bytes:
     """The staged content of `path`, read at most one byte past `max_bytes` (the check refuses it by size then)."""
-    proc = subprocess.Popen(["git", "cat-file", "blob", f":{path}"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    # ":./PATH" is the index entry of PATH relative to the current folder (plain ":PATH" is from the top)
+    proc = subprocess.Popen(
+        ["git", "cat-file", "blob", f":./{path}"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+    )
     assert proc.stdout is not None
     try:
         return proc.stdout.read(max_bytes + 1)

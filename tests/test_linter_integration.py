@@ -330,3 +330,28 @@ def test_quick_pack_reports_no_coverage(photos):
     assert "Coverage" not in text and text.startswith("READY")
     report = json.loads(_run("check", str(photos / "obama3.jpg"), "--pack", "quick", "--format", "json").stdout)
     assert report["sets"][0]["coverage_share"] is None
+
+
+def test_hook_from_a_subfolder_reads_the_staged_bytes_of_its_own_paths(tmp_path):
+    """Run inside photos/ (paths relative to it): a staged stranger overwritten on disk is still judged by the
+    bytes the commit would record."""
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    repo = tmp_path / "repo"
+    alice = repo / "photos" / "alice"
+    alice.mkdir(parents=True)
+    for name in ("obama.jpg", "obama2.jpg", "obama3.jpg"):
+        shutil.copy(DEMO / name, alice / name)
+    shutil.copy(DEMO / "biden.jpg", alice / "stranger.jpg")
+    _git(repo, "init", "-q")
+    _git(repo, "add", ".")
+    shutil.copy(DEMO / "obama.jpg", alice / "stranger.jpg")
+    cwd = os.getcwd()
+    os.chdir(repo / "photos")
+    try:
+        result = _run("hook", "--select", "ID01", "--format", "json", "--no-cache", "--isolated", "alice/stranger.jpg")
+    finally:
+        os.chdir(cwd)
+    report = json.loads(result.stdout)
+    flagged = [p for s in report["sets"] for f in s["findings"] if f["code"] == "ID01" for p in f["paths"]]
+    assert result.exit_code == 1 and flagged == ["alice/stranger.jpg"]
