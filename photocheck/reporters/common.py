@@ -37,17 +37,28 @@ def visible_report(report: Report) -> Report:
 
 
 def _visible_value(value: Any) -> Any:
+    """`value` with its strings made visible; the very same object where nothing needed it (the common case,
+    so a report of thousands of photos is not rebuilt)."""
     if isinstance(value, str):
         return visible(value) if _UNSHOWABLE.search(value) else value
-    if isinstance(value, tuple):
-        return tuple(_visible_value(v) for v in value)
-    if isinstance(value, list):
-        return [_visible_value(v) for v in value]
+    if isinstance(value, (tuple, list)):
+        items = [_visible_value(v) for v in value]
+        if all(a is b for a, b in zip(items, value)):
+            return value
+        return tuple(items) if isinstance(value, tuple) else items
     if isinstance(value, dict):
-        return {_visible_value(k): _visible_value(v) for k, v in value.items()}
+        pairs = [(_visible_value(k), _visible_value(v)) for k, v in value.items()]
+        if all(k2 is k and v2 is v for (k2, v2), (k, v) in zip(pairs, value.items())):
+            return value
+        return dict(pairs)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        changes = {f.name: _visible_value(getattr(value, f.name)) for f in dataclasses.fields(value)}
-        return dataclasses.replace(value, **changes)
+        changes = {}
+        for f in dataclasses.fields(value):
+            old = getattr(value, f.name)
+            new = _visible_value(old)
+            if new is not old:
+                changes[f.name] = new
+        return dataclasses.replace(value, **changes) if changes else value
     return value
 
 
