@@ -92,6 +92,7 @@ def _hint(word: str, choices: list[str]) -> str:
 
 # allowed ranges (inclusive) of options whose sense needs more than "a finite number, not negative" (the rule
 # for every other number); a value outside ends the run with exit 2 naming the file, the key and the range
+_CHOICES: dict[str, tuple[str, ...]] = {"small_faces": ("tiles", "blazeface")}
 _RANGES: dict[str, tuple[float, float]] = {
     "quality_weight": (0.0, 1.0),  # the set score mixes photo quality and coverage: 7 gave "score 535/100"
     "ready_min_score": (0.0, 100.0),
@@ -109,6 +110,7 @@ _RANGES: dict[str, tuple[float, float]] = {
     "profile_scale_step": (1.01, 2.0),  # OpenCV's cascade needs a scale factor above 1
     "face_boxes_long_side": (64, 4096),
     "face_boxes_min_score": (0.0, 1.0),
+    "small_face_min_score": (0.0, 1.0),
     "face_boxes_add_score": (0.0, 1.0),
     "implausible_face_area_ratio": (0.0, 1.0),
     "pose_average_below_yaw": (0.0, 90.0),
@@ -192,6 +194,11 @@ def _build(cls: type, table: dict[str, Any], where: str) -> Any:
             raise ConfigError(
                 f"{_at(where, key)}: option {key!r} must be {type(default).__name__}, got {type(value).__name__} "
                 f"{value!r}"
+            )
+        if attr in _CHOICES and value not in _CHOICES[attr]:
+            raise ConfigError(
+                f"{_at(where, key)}: option {key!r} = {value!r} is not one of {', '.join(_CHOICES[attr])}"
+                f"{_hint(str(value), list(_CHOICES[attr]))}"
             )
         _check_range(attr, key, value, default, where)
         values[attr] = value

@@ -101,7 +101,8 @@ def test_a_full_profile_set_has_no_po11(set_checker, corpus_facts):
     assert "PO11" not in {f.code for f in result.findings}
 
 
-@pytest.mark.parametrize("name", ["head_pose_3ddfa_v2_mb05.onnx", "face_boxes.onnx", "face_descriptor_dlib_resnet_v1.onnx"])
+@pytest.mark.parametrize("name", ["head_pose_3ddfa_v2_mb05.onnx", "face_boxes.onnx", "face_descriptor_dlib_resnet_v1.onnx",
+                                  "expression_fer2013_mini_xception.onnx", "face_detection_full_range.tflite"])
 def test_a_damaged_shipped_model_is_exit_2(tmp_path, monkeypatch, name):
     for f in bundled.MODELS_DIR.iterdir():
         if f.is_file():
@@ -117,3 +118,11 @@ def test_a_damaged_shipped_model_is_exit_2(tmp_path, monkeypatch, name):
     (tmp_path / name).unlink()
     result = CliRunner().invoke(main, ["check", str(DEMO), "--no-cache"])
     assert result.exit_code == 2 and "not found" in result.stderr
+
+
+def test_small_faces_are_found_in_one_pass(corpus_facts):
+    """A group photo of three small faces: the full-range detector's one pass (then one landmarker call per
+    face) finds all three; the 2x2 tiling it replaced found two."""
+    (facts,) = [f for row, f in corpus_facts if row["path"] == "various/gfpgan_10045.png"]
+    landmarked = [f for f in facts.faces if f.key_points]
+    assert len(landmarked) == 3

@@ -93,7 +93,9 @@ def test_a_landmarker_graph_error_is_contained_and_the_graph_rebuilt(monkeypatch
     """Let a 1x10 image reach MediaPipe (the guard switched off): that photo fails, with a short reason and no
     native stack trace on stderr; the graph is rebuilt and the next photo is measured normally."""
     monkeypatch.setattr(faces_module, "MIN_FACE_SEARCH_SIDE", 0)
-    with Checker("quick") as checker:
+    # the 2x2 tiles of a 1x10 image are 0 px wide: what puts MediaPipe's graph in its error state
+    tiles = load_pack("quick", {"detector": {"small-faces": "tiles"}})
+    with Checker(tiles) as checker:
         thin = checker.facts(_png(1, 10), "thin.png")
         assert thin.error is not None and "face landmarker failed on this image" in thin.error
         assert len(thin.error) < 400

@@ -58,6 +58,11 @@ class DetectorOptions:
     min_detection_confidence: float = 0.5
     tile_when_largest_face_below: float = 0.2  # share of the shorter image side
     tile_overlap: float = 0.2
+    # how small faces are looked for when the landmarker found none big enough: "tiles" (the landmarker on
+    # four overlapping quarters of the frame) or "blazeface" (MediaPipe's full-range detector in one pass,
+    # then the landmarker on each face it finds); see rules/docs/FC02-small-face.md for the comparison
+    small_faces: str = "blazeface"
+    small_face_min_score: float = 0.6
     profile_min_size: float = 0.08  # share of the shorter image side
     profile_min_neighbors: int = 4
     profile_scale_step: float = 1.05

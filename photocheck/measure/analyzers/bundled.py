@@ -16,6 +16,7 @@ BUNDLED_SHA256 = {
     "face_boxes.onnx": "09daa1f76035a99d13ba9b31c0280adc483a5f3b2dd3d9b206d4aac17486df3f",
     "face_descriptor_dlib_resnet_v1.onnx": "f84ad11afab5b359d06047608af7b6299aa0d70bc0a9bce808d4498bf165b5a9",
     "expression_fer2013_mini_xception.onnx": "f3f6ad6c7e97633c0268fb0e077538f1588245a56478027034755b809eaf4db5",
+    "face_detection_full_range.tflite": "99bf9494d84f50acc6617d89873f71bf6635a841ea699c17cb3377f9507cfec3",
 }
 
 
