@@ -114,3 +114,22 @@ def test_a_blue_wall_is_not_sky(corpus_facts, checker):
     # real skies still count: a labelled outdoor photo with sky above the head
     sky = by["codeformer_0342/codeformer_0342.png"]
     assert classify.lighting(sky.lighting, checker.pack.classify.lighting, _subject(sky))["setting"] == "outdoor"
+
+
+def test_exif_light_value_and_flash_are_read_and_decide_the_setting(corpus_facts, checker):
+    """The corpus photos that carry EXIF exposure: the scene light value is computed and is the evidence the
+    setting is decided on. A light value at room level (<= 8.5) is indoor, and those are right; the two studio
+    portraits lit by strobes (LV 13-14, no flash tag) read as outdoor: the known limit of EXIF alone."""
+    from photocheck.evidence.labels import lighting
+
+    opts = checker.pack.classify.lighting
+    with_exif = [(row, f) for row, f in corpus_facts if f.lighting and f.lighting.exif_light_value is not None]
+    assert len(with_exif) >= 5
+    decided = {row["path"]: lighting(f.lighting, opts, f.faces[0] if f.faces else None) for row, f in with_exif}
+    by_exif = {p: lab for p, lab in decided.items() if lab["evidence"] == "exif"}
+    assert len(by_exif) >= 5
+    for row, f in with_exif:
+        lab = decided[row["path"]]
+        if f.lighting.exif_light_value <= opts.indoor_max_light_value:
+            assert lab["setting"] == "indoor" and row["lighting"].startswith("indoor"), row["path"]
+    assert all(f.lighting.flash_fired is not None for _, f in with_exif)  # the flash tag is read too
