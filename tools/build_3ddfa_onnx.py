@@ -84,7 +84,6 @@ def layers(arrays: dict[str, np.ndarray]) -> list[tuple[np.ndarray, np.ndarray, 
 
 
 def build(arrays: dict[str, np.ndarray], mean: np.ndarray, std: np.ndarray):  # -> onnx.ModelProto
-    import onnx
     from onnx import TensorProto, helper, numpy_helper
 
     nodes, inits = [], []
@@ -111,16 +110,23 @@ def build(arrays: dict[str, np.ndarray], mean: np.ndarray, std: np.ndarray):  # 
     nodes.append(helper.make_node("Gemm", ["flat", "fc_w", "fc_b"], ["normalised"], transB=1))
     nodes.append(helper.make_node("Mul", ["normalised", "param_std"], ["scaled"]))
     nodes.append(helper.make_node("Add", ["scaled", "param_mean"], ["params"]))
-    graph = helper.make_graph(
-        nodes,
-        "head_pose_3ddfa_v2_mb05",
+    return finish_model(
+        nodes, inits, "head_pose_3ddfa_v2_mb05",
         [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 3, 120, 120])],
         [helper.make_tensor_value_info("params", TensorProto.FLOAT, [1, 62])],
-        inits,
-    )
+        "3DDFA-V2 MobileNet-0.5 (cleardusk/3DDFA_V2, MIT); output = 62 de-normalised 3DMM parameters",
+    )  # fmt: skip
+
+
+def finish_model(nodes: list, inits: list, name: str, inputs: list, outputs: list, doc: str):  # -> onnx.ModelProto
+    """The checked ONNX model of a graph: inputs and outputs are value infos; opset 13, IR 8 (what cv2.dnn reads)."""
+    import onnx
+    from onnx import helper
+
+    graph = helper.make_graph(nodes, name, inputs, outputs, inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="photocheck")
     model.ir_version = 8
-    model.doc_string = "3DDFA-V2 MobileNet-0.5 (cleardusk/3DDFA_V2, MIT); output = 62 de-normalised 3DMM parameters"
+    model.doc_string = doc
     onnx.checker.check_model(model)
     return model
 
@@ -230,7 +236,6 @@ class _Graph:
 
 
 def build_face_boxes(arrays: dict[str, np.ndarray]):  # -> onnx.ModelProto
-    import onnx
     from onnx import TensorProto, helper
 
     g = _Graph(arrays)
@@ -251,15 +256,11 @@ def build_face_boxes(arrays: dict[str, np.ndarray]):  # -> onnx.ModelProto
             y = g.conv(src, arrays[f"{head}.{i}.weight"].astype(np.float32), arrays[f"{head}.{i}.bias"])
             g.nodes.append(helper.make_node("Identity", [y], [f"{head}{i}"]))
             outputs.append(helper.make_tensor_value_info(f"{head}{i}", TensorProto.FLOAT, [1, None, None, None]))
-    graph = helper.make_graph(
-        g.nodes, "face_boxes",
-        [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 3, "height", "width"])], outputs, g.inits,
+    return finish_model(
+        g.nodes, g.inits, "face_boxes",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 3, "height", "width"])], outputs,
+        "FaceBoxes (3DDFA_V2 FaceBoxesProd, MIT); raw loc/conf head maps, decode with the anchors",
     )  # fmt: skip
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="photocheck")
-    model.ir_version = 8
-    model.doc_string = "FaceBoxes (3DDFA_V2 FaceBoxesProd, MIT); raw loc/conf head maps, decode with the anchors"
-    onnx.checker.check_model(model)
-    return model
 
 
 def numpy_face_boxes(arrays: dict[str, np.ndarray], x: np.ndarray) -> list[np.ndarray]:

