@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Any
 
 from ...errors import ModelError
 
@@ -42,3 +43,26 @@ def read_model_file(path: Path, what: str, sha256: str | None = None) -> bytes:
 def read_bundled(name: str, what: str) -> bytes:
     """The bytes of a shipped model (photocheck/models/NAME), hash-checked."""
     return read_model_file(MODELS_DIR / name, what, BUNDLED_SHA256[name])
+
+
+class LazyNet:
+    """A shipped cv2.dnn model (ONNX or TFLite): the file is read and hash-checked now, so a missing or damaged
+    one stops the run before any photo; the network is built on first use (a fully cached run never needs it)."""
+
+    def __init__(self, name: str, what: str) -> None:
+        self.name, self.what = name, what
+        self._model = read_bundled(name, what)
+        self._net: Any = None
+
+    @property
+    def net(self) -> Any:
+        if self._net is None:
+            import cv2
+            import numpy as np
+
+            read = cv2.dnn.readNetFromTFLite if self.name.endswith(".tflite") else cv2.dnn.readNetFromONNX
+            try:
+                self._net = read(np.frombuffer(self._model, np.uint8))
+            except cv2.error as e:
+                raise ModelError(f"the bundled {self.what} {self.name} cannot be loaded ({e})") from None
+        return self._net

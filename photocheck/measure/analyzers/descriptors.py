@@ -12,12 +12,9 @@ corpus faces (within ~1-2 % of the face width). Same person: typically < 0.5 apa
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
-from ...errors import ModelError
-from .bundled import read_bundled
+from .bundled import LazyNet
 from .faces import RawFace
 from .frames import Frame, region_at
 
@@ -92,22 +89,11 @@ class FaceEmbedder:
     """Loads the descriptor network once (hash-checked); `embed` gives one descriptor per landmarked face."""
 
     def __init__(self) -> None:
-        self._model = read_bundled(DESCRIPTOR_MODEL, "face descriptor model")  # missing or damaged: now
-        self._net: Any = None  # built with the first face to describe (cached runs never need it)
-
-    def _start(self) -> None:
-        import cv2
-
-        try:
-            self._net = cv2.dnn.readNetFromONNX(np.frombuffer(self._model, np.uint8))
-        except cv2.error as e:
-            raise ModelError(f"the bundled face descriptor model cannot be loaded ({e})") from None
+        self._model = LazyNet(DESCRIPTOR_MODEL, "face descriptor model")
 
     def describe_chip(self, chip: np.ndarray) -> np.ndarray:
         """The 128-D descriptor of a 150x150 RGB uint8 chip."""
-        if self._net is None:
-            self._start()
-        net = self._net
+        net = self._model.net
         net.setInput(np.ascontiguousarray(chip.transpose(2, 0, 1)[None], dtype=np.float32))
         return np.asarray(net.forward()[0], dtype=np.float64)
 

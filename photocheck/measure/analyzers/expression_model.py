@@ -8,12 +8,10 @@ own neutral photos (photocheck.evidence.labels). Exported once by `tools/build_f
 
 from __future__ import annotations
 
-from typing import Any
-
 import cv2
 import numpy as np
 
-from .bundled import read_bundled
+from .bundled import LazyNet
 
 MODEL_FILE = "expression_fer2013_mini_xception.onnx"
 EMOTIONS = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
@@ -24,8 +22,7 @@ MIN_FACE_SIDE = 24  # px: below this the 64 px input holds no expression
 
 class ExpressionNet:
     def __init__(self) -> None:
-        self._model = read_bundled(MODEL_FILE, "expression model")
-        self._net: Any = None
+        self._model = LazyNet(MODEL_FILE, "expression model")
 
     def probabilities(self, gray: np.ndarray, box: tuple[float, float, float, float]) -> dict[str, float] | None:
         """The seven probabilities for the face in `box` (x, y, w, h) of the grey analysis image."""
@@ -40,8 +37,7 @@ class ExpressionNet:
         if x1 - x0 < MIN_FACE_SIDE // 2 or y1 - y0 < MIN_FACE_SIDE // 2:
             return None
         crop = cv2.resize(gray[y0:y1, x0:x1], (INPUT_SIZE, INPUT_SIZE), interpolation=cv2.INTER_AREA)
-        if self._net is None:
-            self._net = cv2.dnn.readNetFromONNX(np.frombuffer(self._model, np.uint8))
-        self._net.setInput(crop[None, None].astype(np.float32))
-        out = self._net.forward()[0]
+        net = self._model.net
+        net.setInput(crop[None, None].astype(np.float32))
+        out = net.forward()[0]
         return {name: round(float(p), 4) for name, p in zip(EMOTIONS, out)}

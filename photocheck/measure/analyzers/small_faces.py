@@ -12,12 +12,10 @@ sigmoid(clipped raw); weighted non-maximum suppression at IoU 0.3.
 
 from __future__ import annotations
 
-from typing import Any
-
 import cv2
 import numpy as np
 
-from .bundled import read_bundled
+from .bundled import LazyNet
 
 MODEL_FILE = "face_detection_full_range.tflite"
 INPUT = 192
@@ -29,9 +27,8 @@ _ANCHORS = np.stack(
 
 class SmallFaceDetector:
     def __init__(self, min_score: float = 0.6) -> None:
-        self._model = read_bundled(MODEL_FILE, "small-face detector")
+        self._model = LazyNet(MODEL_FILE, "small-face detector")
         self.min_score = min_score
-        self._net: Any = None
 
     def detect(self, rgb: np.ndarray) -> list[tuple[tuple[float, float, float, float], float]]:
         """Face boxes (x, y, w, h in `rgb` pixels) with their scores."""
@@ -40,10 +37,9 @@ class SmallFaceDetector:
         square = np.zeros((side, side, 3), np.uint8)
         square[:h, :w] = rgb
         x = cv2.resize(square, (INPUT, INPUT), interpolation=cv2.INTER_AREA).astype(np.float32) / 127.5 - 1.0
-        if self._net is None:
-            self._net = cv2.dnn.readNetFromTFLite(np.frombuffer(self._model, np.uint8))
-        self._net.setInput(np.ascontiguousarray(x.transpose(2, 0, 1)[None]))
-        scores_raw, boxes_raw = self._net.forward(self._net.getUnconnectedOutLayersNames())
+        net = self._model.net
+        net.setInput(np.ascontiguousarray(x.transpose(2, 0, 1)[None]))
+        scores_raw, boxes_raw = net.forward(net.getUnconnectedOutLayersNames())
         scores = 1.0 / (1.0 + np.exp(-np.clip(scores_raw.reshape(-1), -100.0, 100.0)))
         keep = np.flatnonzero(scores >= self.min_score)
         if not len(keep):
