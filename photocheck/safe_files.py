@@ -47,7 +47,10 @@ def file_kind(mode: int) -> str:
 def read_regular_file(path: str | os.PathLike[str] | bytes, max_bytes: int) -> bytes:
     """The file's bytes. Raises NotARegularFile, FileTooLarge or the OSError of the open/read (not found,
     permission denied, a symlink loop, ...); never blocks on a FIFO or reads a device."""
-    fd = os.open(path, _OPEN_FLAGS)
+    try:
+        fd = os.open(path, _OPEN_FLAGS)
+    except IsADirectoryError:  # where a folder cannot even be opened (Windows): the same answer as fstat's
+        raise NotARegularFile("a directory") from None
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):

@@ -108,8 +108,6 @@ def read_file(path: str | os.PathLike[str], limits: LoadLimits = LoadLimits()) -
         data = read_regular_file(path, limits.max_file_bytes)
     except FileNotFoundError:
         raise ImageLoadError(name, "file not found") from None
-    except IsADirectoryError:
-        raise ImageLoadError(name, "is a directory, not an image file") from None
     except NotARegularFile as e:
         if e.kind == "a directory":
             raise ImageLoadError(name, "is a directory, not an image file") from None
