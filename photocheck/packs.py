@@ -119,7 +119,7 @@ _RANGES: dict[str, tuple[float, float]] = {
     "link_distance": (0.01, 2.0),
     "same_person_below": (0.0, 2.0),
     "turned_max_distance": (0.01, 2.0),
-    "min_spread": (0.001, 1.0),
+    "min_spread": (0.001, 1.0),  # the robust spread divides: never 0
     "model_smile_min": (0.0, 1.0),
     "model_frown_min": (0.0, 2.0),
     "model_surprise_min": (0.0, 1.0),
@@ -127,7 +127,7 @@ _RANGES: dict[str, tuple[float, float]] = {
     "count_min_confidence": (0.0, 1.0),
     "model_smile_veto_below": (0.0, 1.0),
     "veto_smile_below": (0.0, 1.0),
-    "model_frown_veto_below": (0.0, 2.0),  # the robust spread divides: never 0
+    "model_frown_veto_below": (0.0, 2.0),
     "probable_z": (0.0, 1000.0),
     "outlier_z": (0.0, 1000.0),
     "relative_min_members": (1, 10_000),
