@@ -302,8 +302,10 @@ def check_cmd(paths: tuple[str, ...], **kw: Any) -> None:
 @_with_check_options
 def demo_cmd(**kw: Any) -> None:
     """Check the built-in demo set (public-domain and MIT-licensed photos shipped with photocheck)."""
-    shown = os.path.relpath(DEMO_DIR)  # "photocheck/demo" from a checkout; the full path when installed elsewhere
-    sys.exit(_invoke([shown if not shown.startswith("..") else str(DEMO_DIR)], kw))
+    from .discovery import shown_path
+
+    # "photocheck/demo" from a checkout; the full path when installed elsewhere
+    sys.exit(_invoke([shown_path(DEMO_DIR)], kw))
 
 
 def _invoke(paths: list[str], kw: dict[str, Any], staged: StagedSets | None = None) -> int:
@@ -358,7 +360,6 @@ def hook_cmd(files: tuple[str, ...], **kw: Any) -> None:
     staged = staged_sets(files, _split(kw.get("exclude") or ()), LoadLimits().max_file_bytes)
     if staged is None:
         sys.exit(_invoke(sorted({os.path.dirname(f) or "." for f in files}), kw))
-    staged = StagedSets([s for s in staged.sets if s.files], staged.staged_bytes)  # a set removed whole: none
     if not staged.sets:
         sys.exit(0)
     sys.exit(_invoke([], kw, staged))

@@ -18,6 +18,15 @@ class PhotoSet:
     files: tuple[str, ...]
 
 
+def shown_path(path: str | os.PathLike[str]) -> str:
+    """`path` relative to the current folder when it lies inside it, else as it is (also on another drive)."""
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:  # another drive (Windows)
+        return str(path)
+    return relative if not relative.startswith("..") else str(path)
+
+
 def excluded_name(name: str, exclude: Sequence[str]) -> bool:
     return name.startswith(".") or any(fnmatch.fnmatch(name, pattern) for pattern in exclude)
 

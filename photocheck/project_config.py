@@ -7,7 +7,6 @@ naming the file, the key and the closest valid spelling.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import fnmatch
 import os
@@ -16,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .checks import REGISTRY
+from .discovery import shown_path
 from .errors import ConfigError
 from .packs import Pack, _hint, load_pack, read_toml, string_list
 
@@ -65,10 +65,7 @@ class Settings:
             changes.append(f"fail-under {self.fail_under:g}")
         if self.set_gate_min_photos:
             changes.append(f"set-gate-min-photos {self.set_gate_min_photos}")
-        shown = self.source
-        with contextlib.suppress(ValueError):  # another drive (Windows): keep the full path
-            relative = os.path.relpath(self.source)
-            shown = relative if not relative.startswith("..") else self.source
+        shown = shown_path(self.source)
         return f"{shown}: " + "; ".join(changes) if changes else shown
 
     def load_pack(self) -> Pack:

@@ -58,7 +58,8 @@ def _staged_blob(path: str, max_bytes: int) -> bytes:
 
 def staged_sets(files: Sequence[str], exclude: Sequence[str] = (), max_bytes: int = 2**62) -> StagedSets | None:
     """The set folder of every file in `files` (paths relative to the current folder, as pre-commit passes
-    them), each with the photos the git index holds directly in it. None when this is not a git work tree."""
+    them), each with the photos the git index holds directly in it (folders left with none are no set). None
+    when this is not a git work tree."""
     inside = _git(["rev-parse", "--is-inside-work-tree"])
     if inside is None or inside.stdout.strip() != b"true":
         return None
@@ -74,7 +75,8 @@ def staged_sets(files: Sequence[str], exclude: Sequence[str] = (), max_bytes: in
         folder = folder or "."
         if folder in members and is_image_name(name) and not excluded_name(name, exclude):
             members[folder].append(path if folder != "." else name)
-    sets = [PhotoSet(path=folder, files=tuple(sorted(paths))) for folder, paths in members.items()]
+    # a folder whose photos were all removed from the index is no set of this commit
+    sets = [PhotoSet(path=folder, files=tuple(sorted(paths))) for folder, paths in members.items() if paths]
     staged_bytes = {
         path: _staged_blob(path, max_bytes) for s in sets for path in s.files if path in differs
     }
