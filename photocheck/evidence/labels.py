@@ -163,7 +163,7 @@ def expression(
     )  # fmt: skip
     model_says_no_smile = emotion is not None and emotion.get("happy", 0.0) < opts.model_smile_veto_below
     if smile >= opts.smile_min and not (model_says_no_smile and smile < opts.veto_smile_below):
-        surprised = face.emotion.get("surprise", 0.0) if face.emotion else 0.0
+        surprised = emotion.get("surprise", 0.0) if emotion else 0.0
         if jaw >= opts.surprise_jaw_min and surprised >= opts.model_surprise_min:  # a laugh or a surprised smile
             return "surprise", min(opts.model_max_confidence, _conf(surprised, opts.model_surprise_min))
         return "smile", _conf(smile, opts.smile_min)

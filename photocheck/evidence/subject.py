@@ -161,7 +161,6 @@ class Spread:
 
     loo: dict[int, float]  # member photo index -> distance of its face to the centre of the other members
     embeddings: dict[int, tuple[float, ...]]  # member photo index -> its face descriptor
-    centre: tuple[float, ...]
 
     def stats_without(self, photo: int | None, opts: IdentityOptions) -> tuple[float, float] | None:
         """(median, robust spread) of the members' distances, the photo itself left out; None when too few."""
@@ -190,7 +189,7 @@ def spread_of(facts: Sequence[ImageFacts], person: Person) -> Spread:
     for k, p in enumerate(sorted(emb)):
         rest = (total - vectors[k]) / (n - 1) if n > 1 else total
         loo[p] = float(np.linalg.norm(vectors[k] - rest))
-    return Spread(loo, {p: tuple(e) for p, e in emb.items() if e is not None}, person.centre)
+    return Spread(loo, {p: tuple(e) for p, e in emb.items() if e is not None})
 
 
 def prominent_face(faces: Sequence[FaceFacts] | None) -> int | None:
@@ -325,9 +324,8 @@ def _against(
     if unreadable:
         subject = _largest(faces, unreadable)
         turned = faces[subject]
-        if turned.embedding is not None and unverifiable_reason(turned, opts) is not None and (
-            turned.yaw is not None and abs(turned.yaw) > opts.max_abs_yaw and turned.box[3] >= opts.min_face_height
-        ):
+        # (an unreadable face is at least min-face-height tall: only the turn can have made it unreadable here)
+        if turned.embedding is not None and turned.yaw is not None and abs(turned.yaw) > opts.max_abs_yaw:
             far = round(distance(turned.embedding, centre), 3)
             if far > opts.turned_max_distance and all(
                 i == subject or faces[i].embedding is None for i in unreadable

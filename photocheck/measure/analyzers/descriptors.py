@@ -33,7 +33,6 @@ CHIP_PADDING = 0.25
 _EMBED_FACE_HEIGHT = 200.0
 # below this (analysis pixels) a descriptor is noise; the identity options decide what counts as verified
 MIN_EMBED_FACE_HEIGHT = 20.0
-EMBEDDING_SIZE = 128
 
 
 def _similarity(src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
