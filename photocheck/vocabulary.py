@@ -16,3 +16,8 @@ LIGHTS = ("sunny", "overcast", "artificial", "flash")
 LIGHTING_KEYS = (*SETTINGS, *LIGHTS, "unknown")
 # one per photo, decided once by the judge: remove beats replace beats keep
 ACTIONS = ("keep", "replace", "remove")
+
+
+def plural(n: int, noun: str) -> str:
+    """ "1 photo", "2 photos": the one way rules and presenters count things in words."""
+    return f"{n} {noun}{'s' if n != 1 else ''}"

@@ -13,15 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..model import Severity
-from ..vocabulary import REQUIRED_EXPRESSIONS
+from ..vocabulary import REQUIRED_EXPRESSIONS, plural
 from .base import Hit, SetContext, SetRule, file_name, register
 
 _SETS = frozenset({"basic", "faces"})
-
-
-def _plural(n: int, noun: str) -> str:
-    """ "1 photo", "2 photos" """
-    return f"{n} {noun}{'s' if n != 1 else ''}"
 
 
 def _have(counts: dict[str, int]) -> str:
@@ -56,13 +51,13 @@ class TooFewPhotos(SetRule):
         soft = n >= opts.min_photos
         need = (opts.recommended_photos if soft else opts.min_photos) - n
         yield Hit(
-            f"{_plural(n, 'usable distinct photo')}: a profile needs at least {opts.min_photos} "
+            f"{plural(n, 'usable distinct photo')}: a profile needs at least {opts.min_photos} "
             f"({opts.recommended_photos} recommended)",
             "add photos (and replace the unusable ones) until the set has enough distinct, usable shots",
             softer=soft,
             advice=((
                 "",
-                f"Add {_plural(need, 'more photo')} "
+                f"Add {plural(need, 'more photo')} "
                 f"({n} usable now; at least {opts.min_photos}, {opts.recommended_photos} recommended)",
             ),),
         )
@@ -203,7 +198,7 @@ class MissingExpression(SetRule):
         if not missing:
             return  # what is left may be shown by the unsure photos: never asked for (the grid shows "?")
         maybe = [e for e in gaps if unsure.get(e)]
-        also = f"; {_plural(sum(unsure[e] for e in maybe), 'photo')} may show {' or '.join(maybe)} (not sure)" if maybe else ""
+        also = f"; {plural(sum(unsure[e] for e in maybe), 'photo')} may show {' or '.join(maybe)} (not sure)" if maybe else ""
         yield Hit(
             f"no {' or '.join(missing)} expression (expressions now: {_have(expr)}{also})",
             "add photos with the missing expressions",
@@ -270,7 +265,7 @@ class LightingNotVaried(SetRule):
                 yield Hit(
                     f"{unknown} of {shots} photos could not be judged for light; none of the {judged_txt} {missing}",
                     f"if none of the unjudged photos is {missing}, add {missing} photos",
-                    advice=((missing, f"If none of the {_plural(unknown, 'photo')} photocheck could not judge was "
+                    advice=((missing, f"If none of the {plural(unknown, 'photo')} photocheck could not judge was "
                              f"taken {missing}s, add 2 {missing} photos, {ways}"),),
                 )  # fmt: skip
                 return
@@ -286,13 +281,13 @@ class LightingNotVaried(SetRule):
                 missing = "sunny" if not sunny else "overcast"
                 unjudged = undecided["sunny"]
                 kind = "in direct sunlight" if missing == "sunny" else "in shade or on a cloudy day"
-                where = f"among {_plural(outdoor, 'outdoor photo')}"
+                where = f"among {plural(outdoor, 'outdoor photo')}"
                 if unjudged:
                     yield Hit(
-                        f"no {missing} outdoor photo {where}; {_plural(unjudged, 'photo')} could not be judged for "
+                        f"no {missing} outdoor photo {where}; {plural(unjudged, 'photo')} could not be judged for "
                         "sun or shade",
                         f"if none of them is {missing}, add an outdoor photo {kind}",
-                        advice=((missing, f"If none of the {_plural(unjudged, 'photo')} photocheck could not judge "
+                        advice=((missing, f"If none of the {plural(unjudged, 'photo')} photocheck could not judge "
                                  f"is {missing}, add an outdoor photo {kind}"),),
                     )  # fmt: skip
                     return

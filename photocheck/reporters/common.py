@@ -62,11 +62,6 @@ def _visible_value(value: Any) -> Any:
     return value
 
 
-def counted(n: int, noun: str) -> str:
-    """'1 photo', '3 photos'."""
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
-
-
 def located_findings(report: Report) -> Iterator[Located]:
     """Set findings first (they matter most), then each photo's findings, photos in path order."""
     for s in report.sets:

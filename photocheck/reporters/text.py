@@ -11,8 +11,8 @@ from rich.console import Console
 from rich.markup import escape
 
 from ..model import Report, SetResult, Severity
-from ..vocabulary import EXPRESSIONS, LIGHTING_KEYS, POSE_BUCKETS
-from .common import counted, pose_row_missing, visible_report
+from ..vocabulary import EXPRESSIONS, LIGHTING_KEYS, POSE_BUCKETS, plural
+from .common import pose_row_missing, visible_report
 
 _STYLE = {"ready": "bold green", "needs-work": "bold yellow", "not-ready": "bold red"}
 _SEV = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
@@ -31,7 +31,7 @@ def render_text(report: Report, *, color: bool = False, width: int = 100, **_: A
         con.print()
         con.print(
             f"[bold]{escape(s.path)}[/]  [{_STYLE[s.verdict]}]{s.verdict}[/]  score {s.score:.0f}/100  "
-            f"— {counted(len(s.images), 'photo')}, {usable} usable"
+            f"— {plural(len(s.images), 'photo')}, {usable} usable"
         )
         if s.config:
             con.print(f"  [dim]config {escape(s.config)}[/]")
@@ -62,7 +62,7 @@ def render_text(report: Report, *, color: bool = False, width: int = 100, **_: A
                 )
         clean = [i for i in s.images if not i.findings and i.action == "keep"]
         if clean:
-            con.print(f"  [green]{counted(len(clean), 'photo')} with no findings[/]")
+            con.print(f"  [green]{plural(len(clean), 'photo')} with no findings[/]")
     return buf.getvalue()
 
 
@@ -79,7 +79,7 @@ def _identity_summary(s: SetResult) -> str:
         parts.append(f"not verifiable (turned away, small or soft) in {', '.join(unverified)}")
     groups = sum(1 for i in s.images if i.identity == "match" and len(i.faces) > 1)
     if groups:
-        parts.append(f"bystanders ignored in {counted(groups, 'group photo')}")
+        parts.append(f"bystanders ignored in {plural(groups, 'group photo')}")
     return "; ".join(parts)
 
 
