@@ -25,6 +25,7 @@ from .staged import StagedSets
 
 if TYPE_CHECKING:
     from .api import Checker
+    from .measure.options import LoadLimits
 
 DEMO_DIR = Path(__file__).resolve().parent / "demo"
 _FAIL_LEVELS = {"error": 3, "warning": 2, "info": 1, "never": 99}
@@ -112,6 +113,7 @@ def _run(paths: list[str], kw: dict[str, Any], staged: StagedSets | None = None)
         groups = _settings_by_config(paths, kw)  # every config is validated before any photo is read
         packs = [settings.load_pack() for settings, _ in groups]
         sets: list[SetResult] = []
+        limits: dict[str, LoadLimits] = {}  # each set's load limits: its thumbnails are made under the same
         gated: list[tuple[SetResult, Settings]] = []
         for (settings, group_paths), pack in zip(groups, packs):
             with _checker(pack, kw, settings) as checker:
@@ -125,13 +127,12 @@ def _run(paths: list[str], kw: dict[str, Any], staged: StagedSets | None = None)
                 if config is not None:
                     group_sets = tuple(dataclasses.replace(s, config=config) for s in group_sets)
                 gated.extend((s, settings) for s in group_sets)
+                limits.update((s.path, pack.limits) for s in group_sets)
                 sets.extend(group_sets)
                 report = checker.report(sets)
         if kw["fmt"] == "html":
             from .measure.thumbnails import report_thumbnails
 
-            limits = {s.path: pack.limits for (_, group_paths), pack in zip(groups, packs) for s in sets
-                      if s.path in group_paths}  # fmt: skip
             thumbnails = report_thumbnails(report, limits)
     except (ConfigError, ModelError) as e:
         click.echo(f"photocheck: error: {e}", err=True)
