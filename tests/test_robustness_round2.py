@@ -457,3 +457,13 @@ def test_any_value_of_any_option_is_a_clear_result_or_exit_2(facts_file, tmp_pat
     else:
         report = json.loads(result.stdout)
         assert 0 <= report["score"] <= 100, (cell, value)
+
+
+@pytest.mark.skipif(not HAS_FIFO, reason="no FIFOs on this platform")
+def test_a_fifo_as_reference_or_face_model_is_exit_2_not_a_hang(tmp_path):
+    shutil.copy(DEMO / "obama3.jpg", tmp_path / "a.jpg")
+    os.mkfifo(tmp_path / "ref.json")
+    os.mkfifo(tmp_path / "model.task")
+    for args in (["--reference", str(tmp_path / "ref.json")], ["--face-model", str(tmp_path / "model.task")]):
+        result = _cli("check", str(tmp_path / "a.jpg"), "--no-cache", *args, timeout=30)
+        assert result.returncode == 2 and "FIFO" in result.stderr and "Traceback" not in result.stderr, args

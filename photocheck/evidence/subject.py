@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from ..errors import ConfigError
 from ..model import FaceFacts, ImageFacts
+from ..safe_files import read_regular_file
 
 if TYPE_CHECKING:
     import numpy as np
@@ -94,6 +95,9 @@ class SetIdentity:
     options: IdentityOptions = field(default_factory=IdentityOptions)
 
 
+MAX_REFERENCE_BYTES = 1 << 20  # a reference is one 128-D centre and a list of photo names
+
+
 @dataclass(frozen=True)
 class Reference:
     """A known identity to check new photos against: the centre descriptor of the user's earlier photos."""
@@ -114,8 +118,9 @@ class Reference:
     @classmethod
     def load(cls, path: str | Path) -> Reference:
         try:
-            data = json.loads(Path(path).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+            # a regular file under a size cap, as every file photocheck reads for the user (no FIFO blocks it)
+            data = json.loads(read_regular_file(path, MAX_REFERENCE_BYTES).decode("utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
             raise ConfigError(f"{path}: not a readable reference file ({e})") from None
         centre = data.get("centre") if isinstance(data, dict) else None
         if (

@@ -7,8 +7,11 @@ from pathlib import Path
 from typing import Any
 
 from ...errors import ModelError
+from ...safe_files import read_regular_file
 
 MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
+
+MAX_MODEL_BYTES = 1 << 30  # the shipped models are 0.2-22 MB; a user's --face-model is read under this cap
 
 # file name -> sha256; the NOTICE beside the files says where each comes from and under which licence
 BUNDLED_SHA256 = {
@@ -25,7 +28,7 @@ def read_model_file(path: Path, what: str, sha256: str | None = None) -> bytes:
     """A model file's bytes, checked against `sha256` when given (the shipped ones); missing, unreadable or
     damaged is a ModelError naming the file."""
     try:
-        data = path.read_bytes()
+        data = read_regular_file(path, MAX_MODEL_BYTES)  # a FIFO given as --face-model must not block
     except FileNotFoundError:
         raise ModelError(f"{what} not found: {path}" + (" — reinstall photocheck" if sha256 else "")) from None
     except OSError as e:
