@@ -105,6 +105,12 @@ class FaceFacts:
     # the FER2013 expression model's probabilities (angry, disgust, fear, happy, sad, surprise, neutral);
     # None for facts measured before analyzer version 10 or faces too small
     emotion: dict[str, float] | None = None
+    # the light on the skin (face_light.py): signed direction in stops (> 0 = from the subject's left / from
+    # above), hardness (p95 steepness, stops per tenth of the face height), warmth of the highlights (kelvin)
+    light_from_left_stops: float | None = None
+    light_from_above_stops: float | None = None
+    light_hardness: float | None = None
+    highlight_kelvin: float | None = None
 
 
 @dataclass(frozen=True)
@@ -114,8 +120,13 @@ class LightingFacts:
     exif_light_value: float | None  # scene light value (LV, ISO 100) from exposure time, f-number, ISO
     flash_fired: bool | None
     colour_temperature: float | None  # rough correlated colour temperature in kelvin (gray-world)
-    sky_fraction: float | None  # share of the top third that looks like blue sky
-    sky_luma: float | None = None  # mean luma (0..255) of those sky-coloured pixels: real sky outshines the face
+    # share of the background above the subject's head that is sky: bright, smooth, blue or grey-white,
+    # connected to the top border and brighter than the face (scene.py); without a face, the top third
+    sky_fraction: float | None
+    sky_luma: float | None = None  # mean luma (0..255) of those sky pixels
+    background_share: float | None = None  # share of the frame outside the person, padding cut off
+    background_plain: float | None = None  # share of that background that is flat (a backdrop, a bare wall)
+    vegetation_fraction: float | None = None  # share of that background that is textured green
 
 
 EMBEDDING_SIZE = 128  # dlib's face descriptor

@@ -14,6 +14,8 @@ REQUIRED_EXPRESSIONS = ("neutral", "smile", "frown", "surprise")
 SETTINGS = ("indoor", "outdoor")
 LIGHTS = ("sunny", "overcast", "artificial", "flash")
 LIGHTING_KEYS = (*SETTINGS, *LIGHTS, "unknown")
+# the light on the subject's face: direction (the subject's own sides) and hardness; "unknown" where unmeasured
+FACE_LIGHT_KEYS = ("frontal", "left", "right", "above", "hard", "soft", "unknown")
 # one per photo, decided once by the judge: remove beats replace beats keep
 ACTIONS = ("keep", "replace", "remove")
 

@@ -328,3 +328,44 @@ def test_a_faint_smile_is_shown_unsure_and_counts_neither_way():
     assert "smile?" in coverage_grid(result.coverage)[0]
     clear = _shot(5, blendshapes={"mouthSmileLeft": 0.8, "mouthSmileRight": 0.8})
     assert _judged(_shots(3) + [clear]).coverage["expression"]["smile"] == 1
+
+
+# -------------------------------------------------------------------------------- LI10: light on the face
+SOFT_FRONTAL = {"yaw": 3.0, "light_from_left_stops": 0.3, "light_from_above_stops": 0.8, "light_hardness": 3.0}
+
+
+def _varied_setting(n: int, start: int = 0, **face) -> list:
+    """Indoor, sunny and overcast shots (the setting rule has nothing to say), faces lit as given."""
+    kinds = [None, SUNNY, OVERCAST]
+    return [_shot(k, lighting=kinds[k % 3], **face) for k in range(start, start + n)]
+
+
+def test_li10_all_soft_frontal_faces_ask_for_side_or_hard_light():
+    (hit,) = _fires("LI10", _varied_setting(6, **SOFT_FRONTAL))
+    assert hit.message == "all 6 photos have soft, frontal light on the face"
+    assert _judged(_varied_setting(6, **SOFT_FRONTAL)).advice[-1] == (
+        "Add a photo in direct sun and one by a window with the light from one side"
+    )
+
+
+def test_li10_one_side_lit_or_hard_lit_face_is_enough():
+    side = _varied_setting(5, **SOFT_FRONTAL) + [_shot(5, **{**SOFT_FRONTAL, "light_from_left_stops": -2.5})]
+    assert _fires("LI10", side) == []
+    hard = _varied_setting(5, **SOFT_FRONTAL) + [_shot(5, **{**SOFT_FRONTAL, "light_hardness": 12.0})]
+    assert _fires("LI10", hard) == []
+    assert _evidence(side).photos[5].lighting["direction"] == "right"  # the subject's own right cheek is lit
+    assert _evidence(hard).photos[5].lighting["hardness"] == "hard"
+
+
+def test_li10_face_light_unmeasured_is_not_missing():
+    """A turned face (beyond face-light-max-yaw) or one without the measure may hold the side light: the step
+    becomes conditional, and with most photos unmeasured there is none."""
+    turned = {**SOFT_FRONTAL, "yaw": 45.0}
+    some = _varied_setting(5, **SOFT_FRONTAL) + [_shot(5, **turned)]
+    assert _evidence(some).photos[5].lighting["direction"] == "unknown"
+    (hit,) = _fires("LI10", some)
+    assert hit.message == "all 5 photos whose face light was measured have soft, frontal light (1 photo could not be measured)"
+    assert hit.advice[0][1].startswith("If none of the 1 photo photocheck could not measure has hard or side light")
+    most = _varied_setting(2, **SOFT_FRONTAL) + _varied_setting(4, start=2, **turned)
+    assert _fires("LI10", most) == []
+    assert _fires("LI10", _varied_setting(6, **SOFT_FRONTAL), _pack("LI10", face_light_min_photos=0)) == []

@@ -185,7 +185,28 @@ def test_lighting_classifier_against_labels(set_checker, corpus_facts):
     total = sum(setting.values())
     print(f"\nlighting setting: decided {sum(decided.values())}/{total}, right {right}/{sum(decided.values())}")
     print(f"setting confusion {dict(setting)}\nsunny/overcast {dict(light)}")
-    assert right / sum(decided.values()) >= 0.7
+    labelled = sum(v for (a, _), v in setting.items() if a != "unknown")
+    # measured (LI10's doc): 102 of 149 decided, 95 right; indoor 87/118, outdoor 8/31 (mostly unknown)
+    assert sum(decided.values()) >= 0.65 * labelled
+    assert right / sum(decided.values()) >= 0.9
+    indoor = sum(v for (a, _), v in setting.items() if a == "indoor")
+    outdoor = sum(v for (a, _), v in setting.items() if a == "outdoor")
+    assert setting[("indoor", "indoor")] >= 0.7 * indoor
+    assert setting[("outdoor", "outdoor")] >= 0.25 * outdoor
+    assert setting[("outdoor", "indoor")] <= 4 and setting[("indoor", "outdoor")] <= 3
+
+
+def test_a_set_lit_only_soft_and_frontal_is_asked_for_side_or_hard_light(set_checker, corpus_facts):
+    """mark_zuckerberg's five photos: every face soft and frontally lit (white backgrounds, stage light):
+    LI10 asks for the light the set lacks. Yale subject 09's set holds its side-lit photos: no such step."""
+    zuck = _judge(set_checker, [f for r, f in corpus_facts if r["identity"] == "mark_zuckerberg"])
+    (face_light,) = [f for f in zuck.findings if f.code == "LI10" and "frontal light" in f.message]
+    assert face_light.message == "all 5 photos have soft, frontal light on the face"
+    assert "Add a photo in direct sun and one by a window with the light from one side" in zuck.advice
+    yale = _judge(set_checker, [f for r, f in corpus_facts if r["identity"] == "yale_subject09"])
+    assert not any("frontal light" in f.message for f in yale.findings if f.code == "LI10")
+    sides = {i.lighting["direction"] for i in yale.images}
+    assert {"left", "right"} & sides
 
 
 # ------------------------------------------------------------------------------------------ lighting advice

@@ -219,6 +219,10 @@ class LightingNotVaried(SetRule):
     @dataclass(frozen=True)
     class Options:
         require_sunny_and_overcast: bool = True
+        # when the setting is varied (or cannot be faulted), the light on the face must vary too: a set whose
+        # measured faces are all lit soft and frontal gets a step for side or hard light, once at least this
+        # many photos have their face light measured (0 turns the check off)
+        face_light_min_photos: int = 4
 
     in_coverage = True
 
@@ -239,11 +243,18 @@ class LightingNotVaried(SetRule):
         return {"indoor": no_setting, "outdoor": no_setting, "sunny": no_light, "overcast": no_light}
 
     def check(self, ctx: SetContext, opts: Options) -> Iterator[Hit]:
+        """The setting (indoor / outdoor, sun / shade), then the light on the faces: each may have its finding."""
+        yield from self._setting(ctx, opts)
+        yield from self._face_light(ctx, opts)
+
+    def _setting(self, ctx: SetContext, opts: Options) -> Iterator[Hit]:
         """Speaks only of what was measured: a kind of light that unjudged photos may show is never asked for
         outright, and when most photos could not be judged, that is the finding."""
         light = ctx.coverage.get("lighting", {})
         indoor, outdoor = light.get("indoor", 0), light.get("outdoor", 0)
         shots = len(ctx.shots)
+        if not shots:
+            return  # no photo is kept: the photos to replace may hold any light, and DS01 asks for usable ones
         undecided = self.undecided(ctx, opts)
         unknown = undecided["indoor"]
         judged = shots - unknown
@@ -275,24 +286,56 @@ class LightingNotVaried(SetRule):
                 advice=((missing, f"Add 2 {missing} photos, {ways}"),),
             )
             return
-        if opts.require_sunny_and_overcast:
-            sunny, overcast = light.get("sunny", 0), light.get("overcast", 0)
-            if not sunny or not overcast:
-                missing = "sunny" if not sunny else "overcast"
-                unjudged = undecided["sunny"]
-                kind = "in direct sunlight" if missing == "sunny" else "in shade or on a cloudy day"
-                where = f"among {plural(outdoor, 'outdoor photo')}"
-                if unjudged:
-                    yield Hit(
-                        f"no {missing} outdoor photo {where}; {plural(unjudged, 'photo')} could not be judged for "
-                        "sun or shade",
-                        f"if none of them is {missing}, add an outdoor photo {kind}",
-                        advice=((missing, f"If none of the {plural(unjudged, 'photo')} photocheck could not judge "
-                                 f"is {missing}, add an outdoor photo {kind}"),),
-                    )  # fmt: skip
-                    return
-                yield Hit(
-                    f"no {missing} outdoor photo {where}",
-                    f"add an outdoor photo in {'sun' if missing == 'sunny' else 'diffuse light'}",
-                    advice=((missing, f"Add an outdoor photo {kind}"),),
-                )
+        if opts.require_sunny_and_overcast and (not light.get("sunny", 0) or not light.get("overcast", 0)):
+            yield from self._sun_and_shade(light, outdoor, undecided["sunny"])
+
+    @staticmethod
+    def _face_light(ctx: SetContext, opts: Options) -> Iterator[Hit]:
+        """All measured faces in soft frontal light: ask for the light the set lacks. Photos whose face light
+        could not be measured may hold it, so the step is then conditional, and with most unmeasured there is
+        no step at all."""
+        if opts.face_light_min_photos <= 0:
+            return
+        kinds = [(i.lighting.get("direction", "unknown"), i.lighting.get("hardness", "unknown")) for i in ctx.shots]
+        measured = [k for k in kinds if "unknown" not in k]
+        unmeasured = len(kinds) - len(measured)
+        if len(measured) < opts.face_light_min_photos or unmeasured * 2 > len(kinds):
+            return
+        if any(direction != "frontal" or hardness != "soft" for direction, hardness in measured):
+            return
+        step = "add a photo in direct sun and one by a window with the light from one side"
+        if unmeasured:
+            yield Hit(
+                f"all {len(measured)} photos whose face light was measured have soft, frontal light "
+                f"({plural(unmeasured, 'photo')} could not be measured)",
+                f"if none of the unmeasured photos has hard or side light, {step}",
+                advice=(("", f"If none of the {plural(unmeasured, 'photo')} photocheck could not measure has hard "
+                         f"or side light, {step}"),),
+            )  # fmt: skip
+            return
+        yield Hit(
+            f"all {len(measured)} photos have soft, frontal light on the face",
+            step,
+            advice=(("", step[0].upper() + step[1:]),),
+        )
+
+    @staticmethod
+    def _sun_and_shade(light: dict[str, int], outdoor: int, unjudged: int) -> Iterator[Hit]:
+        """No sunny or no overcast photo among the outdoor ones (the caller checked which)."""
+        missing = "sunny" if not light.get("sunny", 0) else "overcast"
+        kind = "in direct sunlight" if missing == "sunny" else "in shade or on a cloudy day"
+        where = f"among {plural(outdoor, 'outdoor photo')}"
+        if unjudged:
+            yield Hit(
+                f"no {missing} outdoor photo {where}; {plural(unjudged, 'photo')} could not be judged for "
+                "sun or shade",
+                f"if none of them is {missing}, add an outdoor photo {kind}",
+                advice=((missing, f"If none of the {plural(unjudged, 'photo')} photocheck could not judge "
+                         f"is {missing}, add an outdoor photo {kind}"),),
+            )  # fmt: skip
+            return
+        yield Hit(
+            f"no {missing} outdoor photo {where}",
+            f"add an outdoor photo in {'sun' if missing == 'sunny' else 'diffuse light'}",
+            advice=((missing, f"Add an outdoor photo {kind}"),),
+        )

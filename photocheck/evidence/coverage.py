@@ -9,21 +9,28 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from ..vocabulary import EXPRESSIONS, LIGHTING_KEYS, POSE_BUCKETS, SETTINGS
+from ..vocabulary import EXPRESSIONS, FACE_LIGHT_KEYS, LIGHTING_KEYS, POSE_BUCKETS, SETTINGS
 from . import PhotoEvidence
 
 
 def tally(photos: Iterable[PhotoEvidence]) -> dict[str, Any]:
-    """{"pose": {bucket: n}, "expression": {name: n}, "lighting": {key: n}, "pose_expression": {bucket: {name: n}}}.
+    """{"pose": {bucket: n}, "expression": {name: n}, "lighting": {key: n}, "face_light": {key: n},
+    "pose_expression": {bucket: {name: n}}}.
 
     Lighting: `unknown` counts photos whose setting and light are both unknown; they count toward nothing else.
+    Face light: each photo counts once for its direction and once for its hardness; `unknown` counts photos
+    whose face light was not measured (turned away, no landmarks).
     """
     pose = dict.fromkeys(POSE_BUCKETS, 0)
     expr = dict.fromkeys(EXPRESSIONS, 0)
     uncertain = dict.fromkeys(EXPRESSIONS, 0)  # labels too unsure to count (a faint smile): neither way
     light = dict.fromkeys(LIGHTING_KEYS, 0)
     grid = {p: dict.fromkeys(EXPRESSIONS, 0) for p in POSE_BUCKETS}
+    face_light = dict.fromkeys(FACE_LIGHT_KEYS, 0)
     for photo in photos:
+        direction, hardness = photo.lighting.get("direction", "unknown"), photo.lighting.get("hardness", "unknown")
+        for key in {direction, hardness}:
+            face_light[key] += 1
         subject = photo.subject_labels
         if subject is not None:
             if subject.pose:
@@ -41,5 +48,5 @@ def tally(photos: Iterable[PhotoEvidence]) -> dict[str, Any]:
             light[kind] += 1
         if setting == "unknown" and kind == "unknown":
             light["unknown"] += 1
-    return {"pose": pose, "expression": expr, "lighting": light, "pose_expression": grid,
+    return {"pose": pose, "expression": expr, "lighting": light, "face_light": face_light, "pose_expression": grid,
             "expression_uncertain": uncertain}  # fmt: skip

@@ -67,15 +67,30 @@ class LightingOptions:
     outdoor_min_light_value: float = 10.5  # EXIF scene LV at or above: daylight outdoors
     sunny_min_light_value: float = 13.5
     indoor_max_light_value: float = 8.5
-    outdoor_min_sky: float = 0.15  # share of blue sky in the top third
+    outdoor_min_sky: float = 0.15  # share of the background above the head that is sky
     # sky-coloured pixels count as sky only when at least this bright relative to the subject's face (mean
     # luma): on the corpus two blue walls read 168 and 152 against faces of 175 and 164; real skies 142-184
     # against faces of 117-140
     sky_min_luma_over_face: float = 1.0
+    # textured green (leaves, grass) over at least this share of the background: outdoors. Corpus: outdoor
+    # photos 0.29-0.62 where it is the only evidence, indoor photos up to 0.23 (a green backdrop, a plant)
+    outdoor_min_vegetation: float = 0.25
+    # a flat background (studio backdrop, bare wall) over at least this share, when at least
+    # backdrop-min-background of the frame is background: indoors
+    backdrop_min_plain: float = 0.7
+    backdrop_min_background: float = 0.02
     tungsten_max_kelvin: float = 3600.0  # warm cast without sky: artificial indoor light
     # outdoors without EXIF exposure: the subject's cheek-to-cheek contrast tells hard sun from diffuse light
     sunny_min_face_shadow_stops: float = 1.5
     overcast_max_face_shadow_stops: float = 0.5
+    # the light on the face (face_light.py), judged on faces turned less than face-light-max-yaw (beyond, one
+    # cheek is foreshortened and the comparison says more about the pose than the light)
+    face_light_max_yaw: float = 30.0
+    side_light_min_stops: float = 2.0  # one cheek this much brighter: light from that side
+    top_light_min_stops: float = 4.0  # the forehead this much brighter than the chin: light from above
+    hard_light_min: float = 8.5  # skin light this steep (stops per tenth of the face): hard light
+    warm_light_max_kelvin: float = 3800.0  # highlights this warm: warm light (tungsten, sunset)
+    cool_light_min_kelvin: float = 6000.0  # highlights this cool: cool light (shade, blue sky, LEDs)
 
 
 @dataclass(frozen=True)
@@ -203,31 +218,29 @@ def expression_baseline(faces: list[FaceFacts], opts: ExpressionOptions) -> dict
 
 
 def lighting(facts: LightingFacts | None, opts: LightingOptions, face: FaceFacts | None = None) -> dict[str, Any]:
-    """Setting and light, saying unknown rather than guessing. `face` (the subject's) adds shadow hardness.
+    """Setting, light and the light on the face, saying unknown rather than guessing. `face` is the subject's.
 
-    `evidence` says what decided: exif (scene light value / flash, strong), image (sky, colour temperature,
-    face shadows: weaker), or none; `confidence` is 0.9, 0.6 or 0 accordingly (a fixed scale: the corpus
-    is too small to calibrate finer).
+    `evidence` says what decided the setting: exif (scene light value / flash, strong), image (sky,
+    vegetation, a plain backdrop, colour temperature: weaker), or none; `confidence` is 0.9, 0.6 or 0
+    accordingly (a fixed scale: the corpus is too small to calibrate finer). `cue` names the image evidence.
     """
+    face_light = _face_light(face, opts)
     if facts is None:
-        return {"setting": "unknown", "light": "unknown", "evidence": "none", "confidence": 0.0}
+        return {"setting": "unknown", "light": "unknown", "evidence": "none", "cue": None, "confidence": 0.0,
+                **face_light}  # fmt: skip
     lv, flash = facts.exif_light_value, facts.flash_fired
-    sky, kelvin = facts.sky_fraction or 0.0, facts.colour_temperature
-    setting, light, evidence = "unknown", "unknown", "none"
+    kelvin = facts.colour_temperature
+    setting, light, evidence, cue = "unknown", "unknown", "none", None
     if lv is not None:
         if lv >= opts.outdoor_min_light_value:
             setting, evidence = "outdoor", "exif"
             light = "sunny" if lv >= opts.sunny_min_light_value else "overcast"
         elif lv <= opts.indoor_max_light_value:
             setting, evidence = "indoor", "exif"
-    face_luma = face.luma_mean if face is not None else None
-    sky_outshines_face = (
-        facts.sky_luma is None or face_luma is None or facts.sky_luma >= opts.sky_min_luma_over_face * face_luma
-    )
-    if setting == "unknown" and sky >= opts.outdoor_min_sky and sky_outshines_face:
-        setting, evidence = "outdoor", "image"
-    if setting == "unknown" and kelvin is not None and kelvin <= opts.tungsten_max_kelvin:
-        setting, evidence = "indoor", "image"
+    if setting == "unknown":
+        cue = _image_cue(facts, opts, face)
+        if cue is not None:
+            setting, evidence = ("indoor" if cue in ("backdrop", "warm light") else "outdoor"), "image"
     shadow = face.side_difference_stops if face is not None else None
     if setting == "outdoor" and light == "unknown" and shadow is not None:
         if shadow >= opts.sunny_min_face_shadow_stops:
@@ -240,7 +253,51 @@ def lighting(facts: LightingFacts | None, opts: LightingOptions, face: FaceFacts
             setting = "indoor"
     elif setting == "indoor" and light == "unknown":
         light = "artificial"
-    return {"setting": setting, "light": light, "evidence": evidence, "confidence": _EVIDENCE_CONFIDENCE[evidence]}
+    return {"setting": setting, "light": light, "evidence": evidence, "cue": cue,
+            "confidence": _EVIDENCE_CONFIDENCE[evidence], **face_light}  # fmt: skip
+
+
+def _image_cue(facts: LightingFacts, opts: LightingOptions, face: FaceFacts | None) -> str | None:
+    """The first image evidence that decides the setting: sky, vegetation, a plain backdrop, warm light."""
+    face_luma = face.luma_mean if face is not None else None
+    sky = facts.sky_fraction or 0.0
+    if sky >= opts.outdoor_min_sky and (
+        facts.sky_luma is None or face_luma is None or facts.sky_luma >= opts.sky_min_luma_over_face * face_luma
+    ):
+        return "sky"
+    if (facts.vegetation_fraction or 0.0) >= opts.outdoor_min_vegetation:
+        return "vegetation"
+    if (
+        facts.background_plain is not None
+        and facts.background_plain >= opts.backdrop_min_plain
+        and (facts.background_share or 0.0) >= opts.backdrop_min_background
+    ):
+        return "backdrop"
+    if facts.colour_temperature is not None and facts.colour_temperature <= opts.tungsten_max_kelvin:
+        return "warm light"
+    return None
+
+
+def _face_light(face: FaceFacts | None, opts: LightingOptions) -> dict[str, str]:
+    """Direction (frontal / left / right / above: the subject's own sides), hardness (hard / soft) and warmth
+    (warm / neutral / cool) of the light on the subject's face; unknown where it was not measured."""
+    out = {"direction": "unknown", "hardness": "unknown", "warmth": "unknown"}
+    if face is None or (face.yaw is not None and abs(face.yaw) > opts.face_light_max_yaw):
+        return out
+    side, above = face.light_from_left_stops, face.light_from_above_stops
+    if side is not None and above is not None:
+        if abs(side) >= opts.side_light_min_stops:
+            out["direction"] = "left" if side > 0 else "right"
+        elif above >= opts.top_light_min_stops:
+            out["direction"] = "above"
+        else:
+            out["direction"] = "frontal"
+    if face.light_hardness is not None:
+        out["hardness"] = "hard" if face.light_hardness >= opts.hard_light_min else "soft"
+    if face.highlight_kelvin is not None:
+        k = face.highlight_kelvin
+        out["warmth"] = "warm" if k <= opts.warm_light_max_kelvin else "cool" if k >= opts.cool_light_min_kelvin else "neutral"
+    return out
 
 
 _EVIDENCE_CONFIDENCE = {"exif": 0.9, "image": 0.6, "none": 0.0}

@@ -115,6 +115,9 @@ def coverage_grid(coverage: dict[str, Any]) -> list[str]:
         for k in LIGHTING_KEYS
     ]
     lines.append(f"    {'light':<19}" + " · ".join(parts))
+    face_light = coverage.get("face_light")
+    if face_light:  # reports written before the face-light measures have none
+        lines.append(f"    {'light on the face':<19}" + " · ".join(f"{k} {n}" for k, n in face_light.items() if n))
     return lines
 
 

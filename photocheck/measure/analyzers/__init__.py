@@ -17,7 +17,7 @@ from .lighting import analyze_lighting
 from .quality import analyze_basic
 
 # bump when a measurement changes meaning: cached facts of another version are measured again
-ANALYZER_VERSION = "10"
+ANALYZER_VERSION = "11"
 
 __all__ = ["ANALYZER_VERSION", "FaceDetector", "FaceEmbedder", "analyze", "failed_facts"]
 
@@ -38,7 +38,6 @@ def analyze(img: LoadedImage, detector: FaceDetector | None, embedder: FaceEmbed
     basic = dataclasses.replace(
         analyze_basic(img, gray, small), image_hash=image_hash, image_hash_mirrored=image_hash_mirrored
     )
-    lighting = analyze_lighting(img, small)
     faces = None
     if detector is not None:
         measured = []
@@ -52,6 +51,11 @@ def analyze(img: LoadedImage, detector: FaceDetector | None, embedder: FaceEmbed
             face = dataclasses.replace(face, emotion=detector.expression.probabilities(gray, raw.box))
             measured.append(face)
         faces = tuple(measured)
+    # the scene is read around the subject: the largest face (the judge's subject is almost always it)
+    subject = max(faces, key=lambda f: f.box[2] * f.box[3]) if faces else None
+    k = small.shape[1] * img.scale / w  # full-resolution pixels -> `small` pixels
+    subject_box = None if subject is None else tuple(v * k for v in subject.box)
+    lighting = analyze_lighting(img, small, subject_box)  # type: ignore[arg-type]  # 4 floats
     return ImageFacts(
         path=img.name,
         content_hash=img.content_hash,

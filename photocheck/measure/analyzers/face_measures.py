@@ -11,6 +11,7 @@ import cv2
 import numpy as np
 
 from ...model import FaceFacts
+from .face_light import NO_LIGHT, measure_face_light
 from .faces import RawFace
 from .frames import Frame, region_at
 
@@ -175,6 +176,7 @@ def _measure_region(
         bg_diff = float(np.log2(max(bg_lin, 1e-4) / max(face_lin, 1e-4)))
 
     side = eye_openness = eye_dark = eye_tex = lower = None
+    light = NO_LIGHT
     key_points: dict[str, tuple[float, float]] = {}
     if lm is not None:
         radius = 0.06 * bh
@@ -187,6 +189,7 @@ def _measure_region(
         def pts(idx: tuple[int, ...]) -> np.ndarray:
             return lm[list(idx), :2] - off
 
+        light = measure_face_light(rgb[y_lo:y_hi, x_lo:x_hi], lm[:, :2] - off, bh)
         rc = _patch_mean(_linear(luma_img), pts(_RIGHT_CHEEK), radius)
         lc = _patch_mean(_linear(luma_img), pts(_LEFT_CHEEK), radius)
         if rc and lc:
@@ -236,6 +239,10 @@ def _measure_region(
         eye_darkness=_r(eye_dark, 4),
         eye_texture=_r(eye_tex, 4),
         lower_face_mismatch=_r(lower, 3),
+        light_from_left_stops=_r(light.from_left_stops, 3),
+        light_from_above_stops=_r(light.from_above_stops, 3),
+        light_hardness=_r(light.hardness, 3),
+        highlight_kelvin=_r(light.highlight_kelvin, 0),
     )
 
 

@@ -1,0 +1,110 @@
+"""Fit and cross-validate the image evidence for indoor / outdoor (`[classify.lighting]`).
+
+    .venv/bin/python bench/fit_lighting.py [FOLDER]
+
+Every labelled photo is judged inside the set of its labelled person (as users upload), which gives its subject
+face. The setting is then recomputed for a grid of the three scene thresholds (backdrop-min-plain,
+outdoor-min-vegetation, outdoor-min-sky; the rest as in the pack), and:
+
+- in-sample: the confusion at the pack's values, and the grid point that scores best on all photos;
+- leave-one-person-out: for each person, the grid point that scores best on everyone else, applied to that
+  person's photos; the pooled confusion of those held-out labels estimates what unseen people would get.
+
+The score is the number of photos labelled right minus four for each photo labelled wrong: a wrong label is
+what produces absurd advice ("add indoor photos" to an indoor set), an `unknown` never does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import itertools
+import sys
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from datasets import corpus_dir, read_labels  # noqa: E402  (the one path helper)
+
+from photocheck import Checker  # noqa: E402
+from photocheck.evidence.labels import LightingOptions, lighting  # noqa: E402
+
+SETTINGS = ("indoor", "outdoor", "unknown")
+GRID = {
+    "backdrop_min_plain": (0.6, 0.65, 0.7, 0.75, 0.8, 0.85),
+    "outdoor_min_vegetation": (0.1, 0.15, 0.2, 0.25, 0.3),
+    "outdoor_min_sky": (0.1, 0.15, 0.3, 0.5),
+}
+WRONG_COST = 4
+
+
+def judged_photos(folder: Path) -> list[tuple[str, str, object, object]]:
+    """(person, setting label, lighting facts, subject face) for every photo labelled indoor or outdoor."""
+    rows = [r for r in read_labels(folder) if r["lighting"].split(";")[0] in ("indoor", "outdoor")]
+    by: dict[str, list] = {}
+    with Checker() as checker:
+        for row in rows:
+            by.setdefault(row["identity"], []).append((row, checker.facts(str(folder / row["path"]))))
+        out = []
+        for person, items in by.items():
+            items = [(r, f) for r, f in items if not f.error]
+            groups = [items] if person not in ("various", "no_face") and len(items) > 1 else [[it] for it in items]
+            for group in groups:
+                evidence = checker.evidence([f for _, f in group])
+                for (row, facts), photo in zip(group, evidence.photos):
+                    key = person if len(group) > 1 else f"{person}/{row['path']}"
+                    out.append((key, row["lighting"].split(";")[0], facts.lighting, photo.subject))
+    return out
+
+
+def settings_for(photos, opts: LightingOptions) -> list[str]:
+    return [lighting(facts, opts, face)["setting"] for _, _, facts, face in photos]
+
+
+def score(truth: list[str], predicted: list[str]) -> int:
+    right = sum(1 for t, p in zip(truth, predicted) if t == p)
+    wrong = sum(1 for t, p in zip(truth, predicted) if p != "unknown" and t != p)
+    return right - WRONG_COST * wrong
+
+
+def table(title: str, truth: list[str], predicted: list[str]) -> None:
+    c = Counter(zip(truth, predicted))
+    print(f"\n{title}  (rows: label, columns: photocheck)")
+    print(f"  {'':8}" + "".join(f"{e:>9}" for e in SETTINGS) + "    right")
+    for t in ("indoor", "outdoor"):
+        n = sum(v for (a, _), v in c.items() if a == t)
+        print(f"  {t:8}" + "".join(f"{c[(t, e)]:>9}" for e in SETTINGS) + f"   {c[(t, t)]}/{n}")
+    decided = sum(v for (_, b), v in c.items() if b != "unknown")
+    right = c[("indoor", "indoor")] + c[("outdoor", "outdoor")]
+    print(f"  decided {decided}/{len(truth)} ({decided / len(truth):.0%}), right {right}/{decided} "
+          f"({right / max(decided, 1):.0%})")  # fmt: skip
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("folder", nargs="?", type=Path, default=corpus_dir())
+    args = ap.parse_args()
+    photos = judged_photos(args.folder)
+    truth = [label for _, label, _, _ in photos]
+    base = LightingOptions()
+    points = [dict(zip(GRID, values)) for values in itertools.product(*GRID.values())]
+    predictions = {i: settings_for(photos, dataclasses.replace(base, **p)) for i, p in enumerate(points)}
+    best = max(predictions, key=lambda i: score(truth, predictions[i]))
+    print(f"{len(photos)} photos of {len({k for k, *_ in photos})} person sets; {len(points)} grid points")
+    print(f"best in-sample: {points[best]} (the pack: {({k: getattr(base, k) for k in GRID})})")
+    table("in-sample, the pack's values", truth, settings_for(photos, base))
+    held_out = [""] * len(photos)
+    chosen: Counter = Counter()
+    for person in sorted({k for k, *_ in photos}):
+        inside = [i for i, (k, *_) in enumerate(photos) if k != person]
+        pick = max(predictions, key=lambda g: score([truth[i] for i in inside], [predictions[g][i] for i in inside]))
+        chosen[tuple(points[pick].values())] += 1
+        for i, (k, *_) in enumerate(photos):
+            if k == person:
+                held_out[i] = predictions[pick][i]
+    table("leave-one-person-out (thresholds fitted without the person)", truth, held_out)
+    print(f"\nthresholds chosen across the folds: {chosen.most_common(3)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,110 @@
+"""What is behind the person: sky, vegetation, a plain backdrop. Measured outside the person only.
+
+The person is taken as the subject's head with its hair and, below the chin, a column about three faces wide
+(shoulders and body); everything else is background. Uniform padding (black or white bars a crop or a resize
+added) is cut off first: it is neither a wall nor sky.
+
+- sky: background pixels that are bright, smooth and blue, and connected to the top border above the
+  head; their mean luma is kept, so the judge can ask that they outshine the face (a blue wall behind a lit
+  face is darker than it);
+- vegetation: textured green (leaves, grass), which rooms seldom hold;
+- plain: the share of the background that is flat, such as a studio backdrop or a painted wall.
+Each share is of the background, so a face-filling crop (little background) carries little evidence; the
+judge asks for enough background before it reads any of them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+_FLAT_GRADIENT = 8.0  # mean Sobel magnitude in 8-bit levels below which a pixel's neighbourhood is flat
+_SKY_SMOOTH_GRADIENT = 12.0
+
+
+@dataclass(frozen=True)
+class Scene:
+    background_share: float  # share of the frame outside the person (after padding is cut off)
+    background_plain: float | None  # share of the background that is flat
+    sky_fraction: float | None  # share of the background above the head that is sky
+    sky_luma: float | None  # mean luma (0..255) of the sky pixels
+    vegetation_fraction: float | None  # share of the background that is textured green
+
+
+def _content_bounds(gray: np.ndarray) -> tuple[int, int, int, int]:
+    """Rows and columns left once uniform near-black or near-white bars on the borders are cut off."""
+
+    def bar(line: np.ndarray) -> bool:
+        return float(line.std()) < 2.0 and (float(line.mean()) < 12.0 or float(line.mean()) > 245.0)
+
+    h, w = gray.shape
+    top, bottom, left, right = 0, h, 0, w
+    while top < bottom - 8 and bar(gray[top, left:right]):
+        top += 1
+    while bottom > top + 8 and bar(gray[bottom - 1, left:right]):
+        bottom -= 1
+    while left < right - 8 and bar(gray[top:bottom, left]):
+        left += 1
+    while right > left + 8 and bar(gray[top:bottom, right - 1]):
+        right -= 1
+    # a resized bar leaves a blended line or two at its edge: skip those with it
+    top, left = top + 2 * (top > 0), left + 2 * (left > 0)
+    bottom, right = bottom - 2 * (bottom < h), right - 2 * (right < w)
+    return top, max(bottom, top + 1), left, max(right, left + 1)
+
+
+def analyze_scene(rgb_small: np.ndarray, subject_box: tuple[float, float, float, float] | None) -> Scene:
+    """`subject_box` is the subject face's x, y, w, h in `rgb_small`'s pixels (None: no face found)."""
+    gray_full = cv2.cvtColor(rgb_small, cv2.COLOR_RGB2GRAY)
+    top, bottom, left, right = _content_bounds(gray_full)
+    rgb = rgb_small[top:bottom, left:right]
+    gray = gray_full[top:bottom, left:right].astype(np.float32)
+    h, w = gray.shape
+    person = np.zeros((h, w), bool)
+    head_top = h // 3
+    if subject_box is not None:
+        x, y, bw, bh = subject_box
+        x, y = x - left, y - top
+        # the head with its hair, then the shoulders and body below the chin (about three faces wide)
+        person[
+            int(max(0, y - 0.6 * bh)) : int(max(0, y + bh)), int(max(0, x - 0.35 * bw)) : int(max(0, x + 1.35 * bw))
+        ] = True
+        person[int(max(0, y + bh)) :, int(max(0, x - bw)) : int(max(0, x + 2.0 * bw))] = True
+        head_top = int(max(0, y - 0.6 * bh))
+    background = ~person
+    share = float(background.mean())
+    if background.sum() < 100:
+        return Scene(round(share, 4), None, None, None, None)
+
+    gx = cv2.Sobel(gray, cv2.CV_32F, 1, 0)
+    gy = cv2.Sobel(gray, cv2.CV_32F, 0, 1)
+    texture = cv2.blur(np.sqrt(gx * gx + gy * gy) / 4.0, (5, 5))
+    lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB).astype(np.float32)
+    light, a, b = lab[..., 0] * (100.0 / 255.0), lab[..., 1] - 128.0, lab[..., 2] - 128.0
+
+    flat = texture < _FLAT_GRADIENT
+    plain = float(np.mean(flat[background]))
+    vegetation = float(np.mean(((a < -6.0) & (b > 4.0) & (texture >= _FLAT_GRADIENT))[background]))
+
+    # blue only: a grey-white overcast sky and a white studio backdrop look the same in these statistics, and
+    # calling a backdrop sky is the error that makes advice absurd; an overcast sky is left to other evidence
+    sky_coloured = (light > 55.0) & (b < -8.0) & (texture < _SKY_SMOOTH_GRADIENT) & background
+    count, labels = cv2.connectedComponents(sky_coloured.astype(np.uint8))
+    touching_top = np.zeros(count, bool)
+    touching_top[labels[:3][sky_coloured[:3]]] = True  # the top border, give or take a blended row
+    touching_top[0] = False
+    sky = touching_top[labels]
+    above = background.copy()
+    above[max(head_top, h // 3) :] = False  # "above the head": never more than the top third of a headless frame
+    above_n = int(above.sum())
+    sky_luma = float(gray[sky].mean()) if sky.any() else None
+    sky_share = float(sky[above].mean()) if above_n >= 50 else None
+    return Scene(
+        background_share=round(share, 4),
+        background_plain=round(plain, 4),
+        sky_fraction=None if sky_share is None else round(sky_share, 4),
+        sky_luma=None if sky_luma is None else round(sky_luma, 1),
+        vegetation_fraction=round(vegetation, 4),
+    )
