@@ -21,6 +21,7 @@ import hashlib
 import math
 import os
 import sys
+import types
 import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -50,6 +51,42 @@ DETECT_LONG_SIDE = 1280
 MIN_FACE_SEARCH_SIDE = 16
 # gamma 0.5 lookup table: brightens shadows ~4x, keeps highlights
 _SHADOW_LIFT = (np.linspace(0.0, 1.0, 256) ** 0.5 * 255.0 + 0.5).astype(np.uint8)
+
+
+class _Deferred(types.ModuleType):
+    """Stands in for a module while MediaPipe imports; the real one is imported on the first attribute use."""
+
+    def __getattr__(self, name: str) -> Any:
+        import importlib
+
+        if sys.modules.get(self.__name__) is self:  # still standing in: there is no real module to ask yet
+            raise AttributeError(name)
+        return getattr(importlib.import_module(self.__name__), name)
+
+
+def _import_mediapipe() -> None:
+    """Import MediaPipe's vision tasks without paying for matplotlib.
+
+    MediaPipe's vision package imports its drawing helpers, and they import matplotlib.pyplot at module level:
+    about a quarter of a second of start-up for plotting photocheck never does. While MediaPipe imports,
+    matplotlib and pyplot are stand-ins in sys.modules; afterwards they are taken out again, so any later
+    import, the program's own included, gets the real modules, and MediaPipe's drawing helpers reach the real
+    pyplot through their stand-in on first use.
+    """
+    if "mediapipe.tasks.python.vision" in sys.modules:
+        return
+    stand_ins = {name: _Deferred(name) for name in ("matplotlib", "matplotlib.pyplot") if name not in sys.modules}
+    if "matplotlib.pyplot" not in stand_ins:  # the program uses pyplot already: nothing to save
+        stand_ins = {}
+    if "matplotlib" in stand_ins:
+        stand_ins["matplotlib"].pyplot = stand_ins["matplotlib.pyplot"]  # type: ignore[attr-defined]
+    sys.modules.update(stand_ins)
+    try:
+        import mediapipe.tasks.python.vision  # noqa: F401
+    finally:
+        for name, module in stand_ins.items():
+            if sys.modules.get(name) is module:
+                del sys.modules[name]
 
 
 class LandmarkerFailed(RuntimeError):
@@ -181,6 +218,7 @@ class FaceDetector:
         if self._landmarker is not None:
             return
         try:
+            _import_mediapipe()
             from mediapipe.tasks.python import BaseOptions, vision
 
             opts = vision.FaceLandmarkerOptions(
@@ -214,6 +252,7 @@ class FaceDetector:
     ) -> list[RawFace]:
         """Run the landmarker on an image region; coordinates mapped back by `offset` into the analysis image.
         `frame`: the region already scaled for the landmarker (the shared downscale of the whole photo)."""
+        _import_mediapipe()
         import mediapipe as mp
 
         small, f = (frame.image, frame.factor) if frame is not None else _resize_long(rgb, DETECT_LONG_SIDE)
