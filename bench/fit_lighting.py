@@ -3,8 +3,8 @@
     .venv/bin/python bench/fit_lighting.py [FOLDER]
 
 Every labelled photo is judged inside the set of its labelled person (as users upload), which gives its subject
-face. The setting is then recomputed for a grid of the three scene thresholds (backdrop-min-plain,
-outdoor-min-vegetation, outdoor-min-sky; the rest as in the pack), and:
+face. The setting is then recomputed for a grid of the four scene thresholds (backdrop-min-plain,
+outdoor-min-vegetation, outdoor-min-sky, outdoor-min-pale-sky; the rest as in the pack), and:
 
 - in-sample: the confusion at the pack's values, and the grid point that scores best on all photos;
 - leave-one-person-out: for each person, the grid point that scores best on everyone else, applied to that
@@ -34,6 +34,7 @@ GRID = {
     "backdrop_min_plain": (0.6, 0.65, 0.7, 0.75, 0.8, 0.85),
     "outdoor_min_vegetation": (0.1, 0.15, 0.2, 0.25, 0.3),
     "outdoor_min_sky": (0.1, 0.15, 0.3, 0.5),
+    "outdoor_min_pale_sky": (0.4, 0.5, 0.6, 0.7, 1.1),
 }
 WRONG_COST = 4
 

@@ -127,6 +127,9 @@ class LightingFacts:
     background_share: float | None = None  # share of the frame outside the person, padding cut off
     background_plain: float | None = None  # share of that background that is flat (a backdrop, a bare wall)
     vegetation_fraction: float | None = None  # share of that background that is textured green
+    # as sky_fraction / sky_luma for smooth, bright grey-white (overcast, hazy or clipped sky; or a white wall)
+    pale_sky_fraction: float | None = None
+    pale_sky_luma: float | None = None
 
 
 EMBEDDING_SIZE = 128  # dlib's face descriptor

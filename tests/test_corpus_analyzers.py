@@ -135,6 +135,21 @@ def test_studio_backdrops_read_indoor_and_padding_is_not_background(corpus_facts
         assert (label["setting"], label["cue"]) == ("outdoor", "vegetation"), (path, label)
 
 
+def test_a_pale_sky_counts_only_above_a_textured_background(corpus_facts, checker):
+    """Overcast, hazy and clipped skies are grey-white; so are white walls and studio backdrops. A pale region
+    counts as sky only where the background is not a flat backdrop: a clipped evening sky (deepface_img31) and a
+    sunset backlight (remotecv_profile_face) are outdoor; the Yale studio and a lit white office wall are not."""
+    by = {row["path"]: f for row, f in corpus_facts}
+    opts = checker.pack.classify.lighting
+    for path in ("matt_damon/deepface_img31.jpg", "remotecv_profile_face/remotecv_profile_face.jpg"):
+        label = classify.lighting(by[path].lighting, opts, _subject(by[path]))
+        assert (label["setting"], label["cue"]) == ("outdoor", "pale sky"), (path, label)
+    for path in ("yale_subject09/yale_09_normal.png", "yale_subject09/yale_09_rightlight.png",
+                 "leonardo_dicaprio/deepface_img36.jpg"):  # fmt: skip
+        label = classify.lighting(by[path].lighting, opts, _subject(by[path]))
+        assert label["setting"] != "outdoor", (path, label)
+
+
 def test_side_light_is_read_on_the_subjects_own_side(corpus_facts, checker):
     """Yale 'leftlight' has the lamp on the image's left: the subject's right cheek is lit. Of the six Yale
     side-lit photos, five read as side light on the right side (the sixth reads 1.99 stops against 2.0)."""

@@ -186,13 +186,13 @@ def test_lighting_classifier_against_labels(set_checker, corpus_facts):
     print(f"\nlighting setting: decided {sum(decided.values())}/{total}, right {right}/{sum(decided.values())}")
     print(f"setting confusion {dict(setting)}\nsunny/overcast {dict(light)}")
     labelled = sum(v for (a, _), v in setting.items() if a != "unknown")
-    # measured (LI10's doc): 102 of 149 decided, 95 right; indoor 87/118, outdoor 8/31 (mostly unknown)
-    assert sum(decided.values()) >= 0.65 * labelled
+    # measured (LI10's doc): 106 of 149 decided, 99 right; indoor 87/118, outdoor 12/31 (mostly unknown)
+    assert sum(decided.values()) >= 0.7 * labelled
     assert right / sum(decided.values()) >= 0.9
     indoor = sum(v for (a, _), v in setting.items() if a == "indoor")
     outdoor = sum(v for (a, _), v in setting.items() if a == "outdoor")
     assert setting[("indoor", "indoor")] >= 0.7 * indoor
-    assert setting[("outdoor", "outdoor")] >= 0.25 * outdoor
+    assert setting[("outdoor", "outdoor")] >= 0.38 * outdoor
     assert setting[("outdoor", "indoor")] <= 4 and setting[("indoor", "outdoor")] <= 3
 
 

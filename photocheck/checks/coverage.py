@@ -212,7 +212,7 @@ class LightingNotVaried(SetRule):
 
     code = "LI10"
     name = "lighting-not-varied"
-    summary = "not both indoor and outdoor; or not both sunny and overcast among outdoor photos"
+    summary = "not both indoor and outdoor; or not both sunny and overcast outdoors; or only soft frontal face light"
     default_severity = Severity.WARNING
     requires = frozenset({"basic"})
 

@@ -79,6 +79,10 @@ class LightingOptions:
     # backdrop-min-background of the frame is background: indoors
     backdrop_min_plain: float = 0.7
     backdrop_min_background: float = 0.02
+    # smooth grey-white over at least this share of the background above the head, brighter than the face, in a
+    # background that is not a flat backdrop: an overcast, hazy or clipped sky. Corpus: outdoor 0.64-0.83 where
+    # it decides; indoor photos up to 0.44 (a lit white wall beside a shelf)
+    outdoor_min_pale_sky: float = 0.5
     tungsten_max_kelvin: float = 3600.0  # warm cast without sky: artificial indoor light
     # outdoors without EXIF exposure: the subject's cheek-to-cheek contrast tells hard sun from diffuse light
     sunny_min_face_shadow_stops: float = 1.5
@@ -258,7 +262,8 @@ def lighting(facts: LightingFacts | None, opts: LightingOptions, face: FaceFacts
 
 
 def _image_cue(facts: LightingFacts, opts: LightingOptions, face: FaceFacts | None) -> str | None:
-    """The first image evidence that decides the setting: sky, vegetation, a plain backdrop, warm light."""
+    """The first image evidence that decides the setting: blue sky, vegetation, a plain backdrop, pale sky (only
+    where the background is not a backdrop), warm light."""
     face_luma = face.luma_mean if face is not None else None
     sky = facts.sky_fraction or 0.0
     if sky >= opts.outdoor_min_sky and (
@@ -273,6 +278,11 @@ def _image_cue(facts: LightingFacts, opts: LightingOptions, face: FaceFacts | No
         and (facts.background_share or 0.0) >= opts.backdrop_min_background
     ):
         return "backdrop"
+    pale, pale_luma = facts.pale_sky_fraction or 0.0, facts.pale_sky_luma
+    if pale >= opts.outdoor_min_pale_sky and (
+        pale_luma is None or face_luma is None or pale_luma >= opts.sky_min_luma_over_face * face_luma
+    ):
+        return "pale sky"
     if facts.colour_temperature is not None and facts.colour_temperature <= opts.tungsten_max_kelvin:
         return "warm light"
     return None

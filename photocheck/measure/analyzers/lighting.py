@@ -51,4 +51,6 @@ def analyze_lighting(
         background_share=scene.background_share,
         background_plain=scene.background_plain,
         vegetation_fraction=scene.vegetation_fraction,
+        pale_sky_fraction=scene.pale_sky_fraction,
+        pale_sky_luma=scene.pale_sky_luma,
     )

@@ -4,7 +4,7 @@ The person is taken as the subject's head with its hair and, below the chin, a c
 (shoulders and body); everything else is background. Uniform padding (black or white bars a crop or a resize
 added) is cut off first: it is neither a wall nor sky.
 
-- sky: background pixels that are bright, smooth and blue, and connected to the top border above the
+- sky: background pixels that are bright, smooth and blue (or, separately, pale grey-white), and connected to the top border above the
   head; their mean luma is kept, so the judge can ask that they outshine the face (a blue wall behind a lit
   face is darker than it);
 - vegetation: textured green (leaves, grass), which rooms seldom hold;
@@ -31,6 +31,8 @@ class Scene:
     sky_fraction: float | None  # share of the background above the head that is sky
     sky_luma: float | None  # mean luma (0..255) of the sky pixels
     vegetation_fraction: float | None  # share of the background that is textured green
+    pale_sky_fraction: float | None  # as sky_fraction for smooth, bright grey-white (overcast, hazy, clipped)
+    pale_sky_luma: float | None
 
 
 def _content_bounds(gray: np.ndarray) -> tuple[int, int, int, int]:
@@ -76,7 +78,7 @@ def analyze_scene(rgb_small: np.ndarray, subject_box: tuple[float, float, float,
     background = ~person
     share = float(background.mean())
     if background.sum() < 100:
-        return Scene(round(share, 4), None, None, None, None)
+        return Scene(round(share, 4), None, None, None, None, None, None)
 
     gx = cv2.Sobel(gray, cv2.CV_32F, 1, 0)
     gy = cv2.Sobel(gray, cv2.CV_32F, 0, 1)
@@ -88,23 +90,35 @@ def analyze_scene(rgb_small: np.ndarray, subject_box: tuple[float, float, float,
     plain = float(np.mean(flat[background]))
     vegetation = float(np.mean(((a < -6.0) & (b > 4.0) & (texture >= _FLAT_GRADIENT))[background]))
 
-    # blue only: a grey-white overcast sky and a white studio backdrop look the same in these statistics, and
-    # calling a backdrop sky is the error that makes advice absurd; an overcast sky is left to other evidence
-    sky_coloured = (light > 55.0) & (b < -8.0) & (texture < _SKY_SMOOTH_GRADIENT) & background
-    count, labels = cv2.connectedComponents(sky_coloured.astype(np.uint8))
-    touching_top = np.zeros(count, bool)
-    touching_top[labels[:3][sky_coloured[:3]]] = True  # the top border, give or take a blended row
-    touching_top[0] = False
-    sky = touching_top[labels]
+    smooth = (texture < _SKY_SMOOTH_GRADIENT) & background
     above = background.copy()
     above[max(head_top, h // 3) :] = False  # "above the head": never more than the top third of a headless frame
-    above_n = int(above.sum())
-    sky_luma = float(gray[sky].mean()) if sky.any() else None
-    sky_share = float(sky[above].mean()) if above_n >= 50 else None
+    blue = _sky_share(_touching_top((light > 55.0) & (b < -8.0) & smooth), above, gray)
+    # pale sky (overcast, hazy or clipped) is told apart from a white backdrop by the judge: a backdrop is flat
+    # over the whole background, a sky has a textured horizon below it
+    pale = _sky_share(_touching_top((light > 75.0) & (np.sqrt(a * a + b * b) < 10.0) & smooth), above, gray)
     return Scene(
         background_share=round(share, 4),
         background_plain=round(plain, 4),
-        sky_fraction=None if sky_share is None else round(sky_share, 4),
-        sky_luma=None if sky_luma is None else round(sky_luma, 1),
+        sky_fraction=blue[0],
+        sky_luma=blue[1],
         vegetation_fraction=round(vegetation, 4),
+        pale_sky_fraction=pale[0],
+        pale_sky_luma=pale[1],
     )
+
+
+def _touching_top(mask: np.ndarray) -> np.ndarray:
+    """The connected parts of `mask` that reach the top border (give or take a blended row)."""
+    count, labels = cv2.connectedComponents(mask.astype(np.uint8))
+    reaching = np.zeros(count, bool)
+    reaching[labels[:3][mask[:3]]] = True
+    reaching[0] = False
+    return reaching[labels]
+
+
+def _sky_share(sky: np.ndarray, above: np.ndarray, gray: np.ndarray) -> tuple[float | None, float | None]:
+    """Share of the background above the head that `sky` covers, and the sky's mean luma."""
+    share = float(sky[above].mean()) if above.sum() >= 50 else None
+    luma = float(gray[sky].mean()) if sky.any() else None
+    return (None if share is None else round(share, 4)), (None if luma is None else round(luma, 1))
