@@ -103,7 +103,25 @@ def test_intruder_recall_and_false_flags_over_every_photo(checker, people):
     print(f"\nintruder recall {caught}/{tried} = {caught / tried:.1%}; false flags {false_flags}/{members}")
     print("missed:", missed)
     assert false_flags == 0
-    assert caught / tried >= 0.98
+    # measured: 607/610; the three misses are the Damon/DiCaprio look-alikes (dlib reads them 0.49-0.57 apart)
+    assert caught >= 607
+    assert {owner for owner, _ in missed} <= {"matt_damon", "leonardo_dicaprio"}, missed
+
+
+def test_an_intruder_no_photo_vouches_for_is_a_warning_naming_the_closest_photo(checker, people):
+    """Between the bounds, a photo that stands out from the set (3.5 spreads) and is not within 0.55 of any
+    other photo is a probable different person: the stock model in the AFLW model's set (0.59 from her centre)
+    and Yale subject 15 among subject 09's photos (0.60). DiCaprio's childhood and teenage photos stand out of
+    his adult set as far (z 6.6 and 7.4) but vouch for each other (0.50): not flagged."""
+    for owner, name in (("aflw_yellow_model", "human_stock-emotions-a-5.jpg"), ("yale_subject09", "yale_15_surprised.png")):
+        stranger = next(f for r, f in itertools.chain.from_iterable(people.values()) if f.path.endswith(name))
+        result = _judge(checker, [f for _, f in people[owner]] + [stranger])
+        (finding,) = [f for f in result.findings if f.code == "ID01"]
+        assert finding.paths == (stranger.path,) and finding.severity.value == "warning", finding
+        assert "compare" in finding.message, finding.message
+        assert any(f.path.split("/")[-1] in finding.message for _, f in people[owner]), finding.message
+    dicaprio = _judge(checker, [f for _, f in people["leonardo_dicaprio"]])
+    assert _codes(dicaprio, "ID01") == []
 
 
 def test_half_and_half_sets_are_mixed_identities(checker, people):

@@ -234,8 +234,13 @@ def test_id01_small_sets_use_the_fixed_limit_only():
     assert hits == []
 
 
-def test_id01_default_needs_z_8_to_doubt_a_face_between_the_bounds():
-    hits, _ = _id01(_shots(6) + [_lookalike(0.5)], PACK)  # z = 5.8: within the default's tolerance
+def test_id01_default_doubts_a_face_between_the_bounds_only_when_no_photo_vouches_for_it():
+    """z = 5.8 is under the default probable-z 8, but past unvouched-z 3.5: it is a warning because its nearest
+    photo is 0.56 away (vouch-distance 0.55). A photo within the vouch distance (0.6 here) keeps it quiet."""
+    (hit,), _ = _id01(_shots(6) + [_lookalike(0.5)], PACK)
+    assert hit.severity.value == "warning" and "compare it with shot" in hit.message
+    vouched = load_pack("default", {"identity": {"vouch-distance": 0.6}})
+    hits, _ = _id01(_shots(6) + [_lookalike(0.5)], vouched)
     assert hits == []
 
 

@@ -44,6 +44,11 @@ class IdentityOptions:
     # other members the fixed max-distance alone decides
     probable_z: float = 8.0
     outlier_z: float = 10.0
+    # a probable different person too: `unvouched-z` spreads beyond the members and no member photo within
+    # `vouch-distance` of it. A true member that stands out (an old or a restored photo) still has a photo of
+    # the same time or kind near it; a stranger has none
+    unvouched_z: float = 3.5
+    vouch_distance: float = 0.55
     min_spread: float = 0.04
     relative_min_members: int = 4
     # a face turned beyond max-abs-yaw is not compared (its descriptor drifts: ID03) unless it is farther than
@@ -166,6 +171,9 @@ class Spread:
 
     loo: dict[int, float]  # member photo index -> distance of its face to the centre of the other members
     embeddings: dict[int, tuple[float, ...]]  # member photo index -> its face descriptor
+    # every other photo with a described face -> its face nearest the subject's centre: a photo the descriptor
+    # did not link to the subject (a childhood photo among adult ones) can still vouch for a photo like it
+    candidates: dict[int, tuple[float, ...]] = dataclasses.field(default_factory=dict)
 
     def stats_without(self, photo: int | None, opts: IdentityOptions) -> tuple[float, float] | None:
         """(median, robust spread) of the members' distances, the photo itself left out; None when too few."""
@@ -178,9 +186,14 @@ class Spread:
         mad = float(np.median(np.abs(others - median))) * 1.4826  # MAD scaled to a normal's sigma
         return median, max(mad, opts.min_spread)
 
-    def nearest_member(self, embedding: Sequence[float], photo: int | None) -> int | None:
-        others = [(distance(e, embedding), p) for p, e in self.embeddings.items() if p != photo]
-        return min(others)[1] if others else None
+    def nearest_member(self, embedding: Sequence[float], photo: int | None) -> tuple[int, float] | None:
+        """The photo (other than `photo`; a member or a candidate) whose face is nearest, and its distance."""
+        faces = {**self.candidates, **self.embeddings}
+        others = [(distance(e, embedding), p) for p, e in faces.items() if p != photo]
+        if not others:
+            return None
+        d, p = min(others)
+        return p, d
 
 
 def spread_of(facts: Sequence[ImageFacts], person: Person) -> Spread:
@@ -194,7 +207,12 @@ def spread_of(facts: Sequence[ImageFacts], person: Person) -> Spread:
     for k, p in enumerate(sorted(emb)):
         rest = (total - vectors[k]) / (n - 1) if n > 1 else total
         loo[p] = float(np.linalg.norm(vectors[k] - rest))
-    return Spread(loo, {p: tuple(e) for p, e in emb.items() if e is not None})
+    candidates = {}
+    for p, f in enumerate(facts):
+        described = [face.embedding for face in (f.faces or ()) if face.embedding is not None]
+        if p not in emb and described:
+            candidates[p] = tuple(min(described, key=lambda e: distance(e, person.centre)))
+    return Spread(loo, {p: tuple(e) for p, e in emb.items() if e is not None}, candidates)
 
 
 def prominent_face(faces: Sequence[FaceFacts] | None) -> int | None:
@@ -356,7 +374,8 @@ def _judged(
     judged = spread.loo.get(photo, d) if photo is not None else d
     judged = round(judged, 3)
     nearest = spread.nearest_member(face.embedding, photo) if face.embedding is not None else None
-    common = {"compared": judged, "spread": (round(stats[0], 3), round(stats[1], 3)), "compare_with": nearest}
+    common = {"compared": judged, "spread": (round(stats[0], 3), round(stats[1], 3)),
+              "compare_with": None if nearest is None else nearest[0]}  # fmt: skip
     if judged > opts.max_distance:
         return PhotoIdentity("mismatch", None, **common)  # type: ignore[arg-type]
     if judged <= opts.same_person_below:
@@ -364,7 +383,7 @@ def _judged(
     z = (judged - stats[0]) / stats[1]
     if z >= opts.outlier_z:
         return PhotoIdentity("mismatch", None, doubt="outlier", **common)  # type: ignore[arg-type]
-    if z >= opts.probable_z:
+    if z >= opts.probable_z or (z >= opts.unvouched_z and nearest is not None and nearest[1] >= opts.vouch_distance):
         return PhotoIdentity("match", None, doubt="probable", **common)  # type: ignore[arg-type]
     return PhotoIdentity("match", None, **common)  # type: ignore[arg-type]
 
