@@ -207,11 +207,12 @@ def spread_of(facts: Sequence[ImageFacts], person: Person) -> Spread:
     for k, p in enumerate(sorted(emb)):
         rest = (total - vectors[k]) / (n - 1) if n > 1 else total
         loo[p] = float(np.linalg.norm(vectors[k] - rest))
-    candidates = {}
+    candidates: dict[int, tuple[float, ...]] = {}
     for p, f in enumerate(facts):
-        described = [face.embedding for face in (f.faces or ()) if face.embedding is not None]
+        described: list[tuple[float, ...]] = [face.embedding for face in (f.faces or ()) if face.embedding is not None]
         if p not in emb and described:
-            candidates[p] = tuple(min(described, key=lambda e: distance(e, person.centre)))
+            nearest = min(described, key=lambda e: distance(e, person.centre))
+            candidates[p] = tuple(nearest)
     return Spread(loo, {p: tuple(e) for p, e in emb.items() if e is not None}, candidates)
 
 
