@@ -130,6 +130,8 @@ class LightingFacts:
     # as sky_fraction / sky_luma for smooth, bright grey-white (overcast, hazy or clipped sky; or a white wall)
     pale_sky_fraction: float | None = None
     pale_sky_luma: float | None = None
+    chroma: float | None = None  # mean Lab chroma of the picture (0 for black-and-white)
+    clipped_share: float | None = None  # share of pixels with a channel at 250 or more
 
 
 EMBEDDING_SIZE = 128  # dlib's face descriptor

@@ -150,6 +150,21 @@ def test_a_pale_sky_counts_only_above_a_textured_background(corpus_facts, checke
         assert label["setting"] != "outdoor", (path, label)
 
 
+def test_outdoor_sun_is_read_from_saturated_colours_and_clipped_highlights(corpus_facts, checker):
+    """Among the photos read as outdoor, the labelled sunny ones with saturated colours and clipped highlights
+    are sunny; no labelled overcast photo is called sunny."""
+    opts = checker.pack.classify.lighting
+    light = {}
+    for row, f in corpus_facts:
+        if "sunny" in row["lighting"] or "overcast" in row["lighting"]:
+            label = classify.lighting(f.lighting, opts, _subject(f))
+            light[row["path"]] = (row["lighting"], label["setting"], label["light"])
+    sunny = [p for p, (lab, setting, got) in light.items() if "sunny" in lab and got == "sunny"]
+    assert len(sunny) >= 4, light
+    assert not [p for p, (lab, _, got) in light.items() if "overcast" in lab and got == "sunny"], light
+    assert light["remotecv_profile_face/remotecv_profile_face.jpg"][2] == "sunny"
+
+
 def test_side_light_is_read_on_the_subjects_own_side(corpus_facts, checker):
     """Yale 'leftlight' has the lamp on the image's left: the subject's right cheek is lit. Of the six Yale
     side-lit photos, five read as side light on the right side (the sixth reads 1.99 stops against 2.0)."""

@@ -53,4 +53,6 @@ def analyze_lighting(
         vegetation_fraction=scene.vegetation_fraction,
         pale_sky_fraction=scene.pale_sky_fraction,
         pale_sky_luma=scene.pale_sky_luma,
+        chroma=scene.chroma,
+        clipped_share=scene.clipped_share,
     )

@@ -33,6 +33,10 @@ class Scene:
     vegetation_fraction: float | None  # share of the background that is textured green
     pale_sky_fraction: float | None  # as sky_fraction for smooth, bright grey-white (overcast, hazy, clipped)
     pale_sky_luma: float | None
+    # the whole picture (padding cut off): mean Lab chroma, and the share of pixels with a channel at 250 or
+    # more. Direct sun gives saturated colours and clipped highlights; overcast light, muted colours and none
+    chroma: float | None = None
+    clipped_share: float | None = None
 
 
 def _content_bounds(gray: np.ndarray) -> tuple[int, int, int, int]:
@@ -77,15 +81,16 @@ def analyze_scene(rgb_small: np.ndarray, subject_box: tuple[float, float, float,
         head_top = int(max(0, y - 0.6 * bh))
     background = ~person
     share = float(background.mean())
+    lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB).astype(np.float32)
+    light, a, b = lab[..., 0] * (100.0 / 255.0), lab[..., 1] - 128.0, lab[..., 2] - 128.0
+    chroma = np.sqrt(a * a + b * b)
+    whole = {"chroma": round(float(chroma.mean()), 2), "clipped_share": round(float(np.mean(rgb.max(axis=2) >= 250)), 4)}
     if background.sum() < 100:
-        return Scene(round(share, 4), None, None, None, None, None, None)
+        return Scene(round(share, 4), None, None, None, None, None, None, **whole)
 
     gx = cv2.Sobel(gray, cv2.CV_32F, 1, 0)
     gy = cv2.Sobel(gray, cv2.CV_32F, 0, 1)
     texture = cv2.blur(np.sqrt(gx * gx + gy * gy) / 4.0, (5, 5))
-    lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB).astype(np.float32)
-    light, a, b = lab[..., 0] * (100.0 / 255.0), lab[..., 1] - 128.0, lab[..., 2] - 128.0
-
     flat = texture < _FLAT_GRADIENT
     plain = float(np.mean(flat[background]))
     vegetation = float(np.mean(((a < -6.0) & (b > 4.0) & (texture >= _FLAT_GRADIENT))[background]))
@@ -96,7 +101,7 @@ def analyze_scene(rgb_small: np.ndarray, subject_box: tuple[float, float, float,
     blue = _sky_share(_touching_top((light > 55.0) & (b < -8.0) & smooth), above, gray)
     # pale sky (overcast, hazy or clipped) is told apart from a white backdrop by the judge: a backdrop is flat
     # over the whole background, a sky has a textured horizon below it
-    pale = _sky_share(_touching_top((light > 75.0) & (np.sqrt(a * a + b * b) < 10.0) & smooth), above, gray)
+    pale = _sky_share(_touching_top((light > 75.0) & (chroma < 10.0) & smooth), above, gray)
     return Scene(
         background_share=round(share, 4),
         background_plain=round(plain, 4),
@@ -105,6 +110,7 @@ def analyze_scene(rgb_small: np.ndarray, subject_box: tuple[float, float, float,
         vegetation_fraction=round(vegetation, 4),
         pale_sky_fraction=pale[0],
         pale_sky_luma=pale[1],
+        **whole,
     )
 
 
