@@ -59,22 +59,25 @@ MAX_COUNTED_FRAMES = 100
 
 
 def _orient(a: np.ndarray, orientation: int) -> np.ndarray:
-    """Pixels as the viewer shows them for an EXIF orientation (numpy views, one copy at the end)."""
+    """Pixels as the viewer shows them for an EXIF orientation. OpenCV's flips and rotations: a numpy view
+    made contiguous costs ~11 ms on a 3 MP half-scale decode, cv2.rotate ~1.6 ms (most phone photos are
+    stored turned, orientation 6 or 8)."""
+    a = np.ascontiguousarray(a)
     if orientation == 2:
-        a = a[:, ::-1]
-    elif orientation == 3:
-        a = a[::-1, ::-1]
-    elif orientation == 4:
-        a = a[::-1]
-    elif orientation == 5:
-        a = a.transpose(1, 0, 2)
-    elif orientation == 6:
-        a = np.rot90(a, -1)
-    elif orientation == 7:
-        a = a[::-1, ::-1].transpose(1, 0, 2)
-    elif orientation == 8:
-        a = np.rot90(a, 1)
-    return np.ascontiguousarray(a)
+        return cv2.flip(a, 1)
+    if orientation == 3:
+        return cv2.rotate(a, cv2.ROTATE_180)
+    if orientation == 4:
+        return cv2.flip(a, 0)
+    if orientation == 5:
+        return cv2.transpose(a)
+    if orientation == 6:
+        return cv2.rotate(a, cv2.ROTATE_90_CLOCKWISE)
+    if orientation == 7:
+        return cv2.transpose(cv2.rotate(a, cv2.ROTATE_180))
+    if orientation == 8:
+        return cv2.rotate(a, cv2.ROTATE_90_COUNTERCLOCKWISE)
+    return a
 
 
 @dataclass
