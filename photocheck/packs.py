@@ -130,7 +130,6 @@ _RANGES: dict[str, tuple[float, float]] = {
     "model_frown_veto_below": (0.0, 2.0),
     "probable_z": (0.0, 1000.0),
     "outlier_z": (0.0, 1000.0),
-    "unvouched_z": (0.0, 1000.0),
     "vouch_distance": (0.0, 2.0),
     "relative_min_members": (1, 10_000),
     "mixed_min_ratio": (0.0, 1.0),

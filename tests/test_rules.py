@@ -189,8 +189,9 @@ def _lookalike(offset: float, name: str = "lookalike.jpg") -> ImageFacts:
     return dataclasses.replace(_shot(99), path=name, faces=(dataclasses.replace(_shot(99).faces[0], embedding=tuple(emb)),))
 
 
-# the spread mechanism at a sensitive setting (the default probable-z is 8: see ID01's calibration evidence)
-SENSITIVE = load_pack("default", {"identity": {"probable-z": 3.0}})
+# the spread mechanism at a sensitive setting (the default probable-z is 3.5 for photos no other photo vouches
+# for: see ID01's calibration evidence); vouch-distance 0.3: no shot here vouches for another
+SENSITIVE = load_pack("default", {"identity": {"probable-z": 3.0, "vouch-distance": 0.3}})
 
 
 def _id01(facts: list[ImageFacts], pack=SENSITIVE):
@@ -213,7 +214,7 @@ def test_id01_a_clear_outlier_of_the_set_is_an_error_below_the_fixed_limit():
     z = 7.4); an error where a pack sets outlier-z = 7."""
     (hit,), _ = _id01(_shots(6) + [_lookalike(0.58)])
     assert hit.severity.value == "warning"
-    sharper = load_pack("default", {"identity": {"probable-z": 3.0, "outlier-z": 7.0}})
+    sharper = load_pack("default", {"identity": {"probable-z": 3.0, "vouch-distance": 0.3, "outlier-z": 7.0}})
     (hit,), actions = _id01(_shots(6) + [_lookalike(0.58)], sharper)
     assert hit.severity.value == "error" and "far outside that spread" in hit.message
     assert actions["lookalike.jpg"] == "remove"
@@ -224,7 +225,7 @@ def test_id01_a_tight_set_never_flags_what_is_within_the_lower_bound():
     at 0.45 the same face is the same person whatever the set's spread."""
     (hit,), _ = _id01(_shots(6) + [_lookalike(0.395, "member.jpg")])
     assert hit.severity.value == "warning"
-    looser = load_pack("default", {"identity": {"probable-z": 3.0, "same-person-below": 0.45}})
+    looser = load_pack("default", {"identity": {"probable-z": 3.0, "vouch-distance": 0.3, "same-person-below": 0.45}})
     hits, _ = _id01(_shots(6) + [_lookalike(0.395, "member.jpg")], looser)
     assert hits == []
 
@@ -235,8 +236,8 @@ def test_id01_small_sets_use_the_fixed_limit_only():
 
 
 def test_id01_default_doubts_a_face_between_the_bounds_only_when_no_photo_vouches_for_it():
-    """z = 5.8 is under the default probable-z 8, but past unvouched-z 3.5: it is a warning because its nearest
-    photo is 0.56 away (vouch-distance 0.55). A photo within the vouch distance (0.6 here) keeps it quiet."""
+    """z = 5.8, past the default probable-z 3.5: a warning, because its nearest photo is 0.56 away
+    (vouch-distance 0.55). A photo within the vouch distance (0.6 here) keeps it quiet."""
     (hit,), _ = _id01(_shots(6) + [_lookalike(0.5)], PACK)
     assert hit.severity.value == "warning" and "compare it with shot" in hit.message
     vouched = load_pack("default", {"identity": {"vouch-distance": 0.6}})

@@ -40,15 +40,13 @@ class IdentityOptions:
     link_distance: float = 0.5  # faces this close are linked into one person while finding who recurs
     # between the bounds the set decides: a face `outlier-z` robust spreads (median / MAD of the members'
     # leave-one-out distances, the spread at least `min-spread`) beyond the members is a clear outlier (ID01
-    # error), `probable-z` a probable one (ID01 warning: compare); with fewer than `relative-min-members`
-    # other members the fixed max-distance alone decides
-    probable_z: float = 8.0
-    outlier_z: float = 10.0
-    # a probable different person too: `unvouched-z` spreads beyond the members and no member photo within
-    # `vouch-distance` of it. A true member that stands out (an old or a restored photo) still has a photo of
-    # the same time or kind near it; a stranger has none
-    unvouched_z: float = 3.5
+    # error); `probable-z` spreads, with no other photo of the set within `vouch-distance` of it, a probable
+    # one (ID01 warning: compare). A true member that stands out (a childhood or a restored photo) has a photo
+    # of its time or kind near it; a stranger has none. With fewer than `relative-min-members` other members
+    # the fixed max-distance alone decides
+    probable_z: float = 3.5
     vouch_distance: float = 0.55
+    outlier_z: float = 10.0
     min_spread: float = 0.04
     relative_min_members: int = 4
     # a face turned beyond max-abs-yaw is not compared (its descriptor drifts: ID03) unless it is farther than
@@ -384,7 +382,8 @@ def _judged(
     z = (judged - stats[0]) / stats[1]
     if z >= opts.outlier_z:
         return PhotoIdentity("mismatch", None, doubt="outlier", **common)  # type: ignore[arg-type]
-    if z >= opts.probable_z or (z >= opts.unvouched_z and nearest is not None and nearest[1] >= opts.vouch_distance):
+    vouched = nearest is not None and nearest[1] < opts.vouch_distance
+    if z >= opts.probable_z and not vouched:
         return PhotoIdentity("match", None, doubt="probable", **common)  # type: ignore[arg-type]
     return PhotoIdentity("match", None, **common)  # type: ignore[arg-type]
 

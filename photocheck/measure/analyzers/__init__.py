@@ -17,7 +17,7 @@ from .lighting import analyze_lighting
 from .quality import analyze_basic
 
 # bump when a measurement changes meaning: cached facts of another version are measured again
-ANALYZER_VERSION = "13"
+ANALYZER_VERSION = "15"
 
 __all__ = ["ANALYZER_VERSION", "FaceDetector", "FaceEmbedder", "analyze", "failed_facts"]
 
@@ -31,7 +31,7 @@ def analyze(img: LoadedImage, detector: FaceDetector | None, embedder: FaceEmbed
     for identity only when an embedder is given too."""
     gray = cv2.cvtColor(img.rgb, cv2.COLOR_RGB2GRAY)
     h, w = gray.shape
-    frame = make_frame(img.rgb, DETECT_LONG_SIDE)  # one downscale, shared
+    frame = make_frame(img.rgb, DETECT_LONG_SIDE)  # one exact power-of-two downscale, shared
     small = region_at(img.rgb, frame, (0, 0, w, h), min(1.0, 256 / max(h, w)))
     small_gray = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)
     image_hash, image_hash_mirrored = image_hashes(small_gray)
