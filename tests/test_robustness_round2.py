@@ -467,3 +467,19 @@ def test_a_fifo_as_reference_or_face_model_is_exit_2_not_a_hang(tmp_path):
     for args in (["--reference", str(tmp_path / "ref.json")], ["--face-model", str(tmp_path / "model.task")]):
         result = _cli("check", str(tmp_path / "a.jpg"), "--no-cache", *args, timeout=30)
         assert result.returncode == 2 and "FIFO" in result.stderr and "Traceback" not in result.stderr, args
+
+
+def test_the_detector_frame_halves_exactly_and_never_to_nothing():
+    """The shared frame is the analysis image halved by exact 2x2 averages while its long side stays at least
+    960 px; a strip one pixel across is never halved to an empty image."""
+    import numpy as np
+
+    from photocheck.measure.analyzers.frames import make_frame
+
+    frame = make_frame(np.zeros((1512, 2016, 3), np.uint8), 1280)
+    assert frame.image.shape == (756, 1008, 3) and frame.factor == 0.5
+    odd = make_frame(np.full((1511, 2015, 3), 7, np.uint8), 1280)
+    assert odd.image.shape == (755, 1007, 3) and int(odd.image.max()) == 7
+    assert make_frame(np.zeros((1200, 1200, 3), np.uint8), 1280).factor == 1.0
+    strip = make_frame(np.zeros((1, 65500, 3), np.uint8), 1280)
+    assert strip.image.shape == (1, 65500, 3)

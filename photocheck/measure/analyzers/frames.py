@@ -26,7 +26,8 @@ def make_frame(rgb: np.ndarray, long_side: int) -> Frame:
     resize to an arbitrary size takes 13 ms on a 12 MP photo's half-scale decode); the last row and column
     that do not fill a whole block are left out of the frame (under 2**k pixels, at the bottom and right)."""
     image, k = rgb, 1
-    while max(image.shape[:2]) / 2 >= 0.75 * long_side:  # halving step by step: each one is the fast path
+    # halving step by step (each one is the fast path), never below one pixel across (a 1 x 65500 strip)
+    while max(image.shape[:2]) / 2 >= 0.75 * long_side and min(image.shape[:2]) >= 2:
         h, w = image.shape[0] // 2, image.shape[1] // 2
         image = cv2.resize(image[: 2 * h, : 2 * w], (w, h), interpolation=cv2.INTER_AREA)
         k *= 2
