@@ -108,10 +108,7 @@ class FaceEmbedder:
         if x1 - x0 < 8 or y1 - y0 < 8:
             return None
         scale = min(1.0, _EMBED_FACE_HEIGHT / bh)
-        # from the analysis image, not the shared frame: the descriptor moves with the resampling path (a
-        # frame of another size moved look-alike and restored photos across the identity bounds), and a
-        # face-sized region costs about a millisecond to scale
-        crop = region_at(rgb, None, (x0, y0, x1, y1), scale)
+        crop = region_at(rgb, frame, (x0, y0, x1, y1), scale)
         # integer points, as photocheck handed them to dlib (its full_object_detection holds integer parts)
         points = np.round((face.landmarks[list(_DLIB_FIVE_POINTS), :2] - (x0, y0)) * scale)
         descriptor = self.describe_chip(extract_chip(crop, chip_transform(points)))
