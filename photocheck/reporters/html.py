@@ -71,6 +71,7 @@ def _coverage_view(s: SetResult) -> dict[str, Any]:
             for p in POSE_BUCKETS
         ],
         "lights": [(k, cov.get("lighting", {}).get(k, 0), k in missing, k in undecided) for k in LIGHTING_KEYS],
+        "face_light": [(k, n) for k, n in cov.get("face_light", {}).items() if n],
     }  # fmt: skip
 
 
@@ -84,7 +85,7 @@ def render_html(report: Report, *, thumbnails: Mapping[str, str] | None = None, 
                             key=lambda c: (_ACTION_ORDER[c["action"]], c["name"])),
             "set_findings": sorted(s.findings, key=lambda f: (-f.severity.rank, f.code)),
             "usable": len(s.usable_images),
-            **(_coverage_view(s) if s.coverage else {"columns": [], "grid": [], "lights": []}),
+            **(_coverage_view(s) if s.coverage else {"columns": [], "grid": [], "lights": [], "face_light": []}),
         })  # fmt: skip
     template = _ENV.get_template("report.html.j2")
     return template.render(report=report, sets=sets, Severity=Severity)
