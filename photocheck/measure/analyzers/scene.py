@@ -4,13 +4,15 @@ The person is taken as the subject's head with its hair and, below the chin, a c
 (shoulders and body); everything else is background. Uniform padding (black or white bars a crop or a resize
 added) is cut off first: it is neither a wall nor sky.
 
-- sky: background pixels that are bright, smooth and blue (or, separately, pale grey-white), and connected to the top border above the
-  head; their mean luma is kept, so the judge can ask that they outshine the face (a blue wall behind a lit
-  face is darker than it);
+- sky: background pixels that are bright, smooth and blue (or, separately, pale grey-white), connected to the
+  top border above the head; their mean luma is kept, so the judge can ask that they outshine the face (a blue
+  wall behind a lit face is darker than it);
 - vegetation: textured green (leaves, grass), which rooms seldom hold;
-- plain: the share of the background that is flat, such as a studio backdrop or a painted wall.
+- plain: the share of the background that is flat, such as a studio backdrop or a painted wall;
+- over the whole picture: the mean chroma and the share of clipped pixels (direct sun saturates and clips).
 Each share is of the background, so a face-filling crop (little background) carries little evidence; the
-judge asks for enough background before it reads any of them.
+judge asks for enough background before it reads any of them. The colour and texture limits below define what
+the words mean (what "blue" is); the shares that decide anything are pack options (`[classify.lighting]`).
 """
 
 from __future__ import annotations
@@ -21,7 +23,11 @@ import cv2
 import numpy as np
 
 _FLAT_GRADIENT = 8.0  # mean Sobel magnitude in 8-bit levels below which a pixel's neighbourhood is flat
-_SKY_SMOOTH_GRADIENT = 12.0
+_SKY_SMOOTH_GRADIENT = 12.0  # a sky may carry a little more texture (haze, thin cloud, JPEG noise)
+_BLUE_SKY_MIN_LIGHTNESS, _BLUE_SKY_MAX_B = 55.0, -8.0  # CIE L* and b*: light and clearly blue
+_PALE_SKY_MIN_LIGHTNESS, _PALE_SKY_MAX_CHROMA = 75.0, 10.0  # bright and nearly grey
+_GREEN_MAX_A, _GREEN_MIN_B = -6.0, 4.0  # a* and b* of foliage: green with some yellow
+_CLIPPED_LEVEL = 250  # a channel at or above this is clipped
 
 
 @dataclass(frozen=True)
@@ -84,7 +90,8 @@ def analyze_scene(rgb_small: np.ndarray, subject_box: tuple[float, float, float,
     lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB).astype(np.float32)
     light, a, b = lab[..., 0] * (100.0 / 255.0), lab[..., 1] - 128.0, lab[..., 2] - 128.0
     chroma = np.sqrt(a * a + b * b)
-    whole = {"chroma": round(float(chroma.mean()), 2), "clipped_share": round(float(np.mean(rgb.max(axis=2) >= 250)), 4)}
+    clipped = float(np.mean(rgb.max(axis=2) >= _CLIPPED_LEVEL))
+    whole = {"chroma": round(float(chroma.mean()), 2), "clipped_share": round(clipped, 4)}
     if background.sum() < 100:
         return Scene(round(share, 4), None, None, None, None, None, None, **whole)
 
@@ -93,15 +100,16 @@ def analyze_scene(rgb_small: np.ndarray, subject_box: tuple[float, float, float,
     texture = cv2.blur(np.sqrt(gx * gx + gy * gy) / 4.0, (5, 5))
     flat = texture < _FLAT_GRADIENT
     plain = float(np.mean(flat[background]))
-    vegetation = float(np.mean(((a < -6.0) & (b > 4.0) & (texture >= _FLAT_GRADIENT))[background]))
+    vegetation = float(np.mean(((a < _GREEN_MAX_A) & (b > _GREEN_MIN_B) & ~flat)[background]))
 
     smooth = (texture < _SKY_SMOOTH_GRADIENT) & background
     above = background.copy()
-    above[max(head_top, h // 3) :] = False  # "above the head": never more than the top third of a headless frame
-    blue = _sky_share(_touching_top((light > 55.0) & (b < -8.0) & smooth), above, gray)
+    above[max(head_top, h // 3) :] = False  # above the head, and beside it in the top third of the frame
+    blue = _sky_share(_touching_top((light > _BLUE_SKY_MIN_LIGHTNESS) & (b < _BLUE_SKY_MAX_B) & smooth), above, gray)
     # pale sky (overcast, hazy or clipped) is told apart from a white backdrop by the judge: a backdrop is flat
     # over the whole background, a sky has a textured horizon below it
-    pale = _sky_share(_touching_top((light > 75.0) & (chroma < 10.0) & smooth), above, gray)
+    pale_coloured = (light > _PALE_SKY_MIN_LIGHTNESS) & (chroma < _PALE_SKY_MAX_CHROMA)
+    pale = _sky_share(_touching_top(pale_coloured & smooth), above, gray)
     return Scene(
         background_share=round(share, 4),
         background_plain=round(plain, 4),
