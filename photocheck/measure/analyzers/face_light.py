@@ -20,14 +20,11 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-_RIGHT_CHEEK = (50, 123, 187)
-_LEFT_CHEEK = (280, 352, 411)
+from .colour import LINEAR, kelvin_of
+from .landmark_groups import FACE_OVAL, LEFT_CHEEK, RIGHT_CHEEK
+
 _FOREHEAD = (151, 108, 337)
 _CHIN = (199, 175, 152)
-_FACE_OVAL = (
-    10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400, 377, 152,
-    148, 176, 149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21, 54, 103, 67, 109,
-)  # fmt: skip
 # features whose own edges are not shadows: eyes with brows above them, nostrils, lips
 _FEATURES = (
     (70, 63, 105, 66, 107, 55, 65, 52, 53, 46, 33, 7, 163, 144, 145, 153, 154, 155, 133),  # right brow + eye
@@ -51,10 +48,6 @@ class FaceLight:
 NO_LIGHT = FaceLight(None, None, None, None)
 
 
-# sRGB level -> linear light, as a lookup table (cv2.LUT): a power per pixel costs more than the rest together
-LINEAR = ((np.arange(256) / 255.0) ** 2.2).astype(np.float32).reshape(1, 256)
-
-
 def _patch(lin_luma: np.ndarray, points: np.ndarray, radius: int) -> float | None:
     h, w = lin_luma.shape
     vals = [
@@ -73,19 +66,6 @@ def _stops(a: float | None, b: float | None) -> float | None:
     return float(np.log2(max(a, 1e-4) / max(b, 1e-4)))
 
 
-def kelvin_of(linear_rgb_mean: np.ndarray) -> float | None:
-    """McCamy's correlated colour temperature of a mean linear sRGB colour; None for black or grey-less input."""
-    r, g, b = (float(v) for v in linear_rgb_mean)
-    x_ = 0.4124 * r + 0.3576 * g + 0.1805 * b
-    y_ = 0.2126 * r + 0.7152 * g + 0.0722 * b
-    z_ = 0.0193 * r + 0.1192 * g + 0.9505 * b
-    s = x_ + y_ + z_
-    if s <= 1e-6 or abs(0.1858 - y_ / s) < 1e-6:
-        return None
-    n = (x_ / s - 0.3320) / (0.1858 - y_ / s)
-    return float(np.clip(449.0 * n**3 + 3525.0 * n**2 + 6823.3 * n + 5520.33, 1500.0, 15000.0))
-
-
 def measure_face_light(region: np.ndarray, landmarks: np.ndarray, face_height: float) -> FaceLight:
     """`region`: uint8 RGB around the face; `landmarks`: the 478 points in its pixels (x, y first)."""
     if face_height < 24 or min(region.shape[:2]) < 16:
@@ -100,12 +80,12 @@ def measure_face_light(region: np.ndarray, landmarks: np.ndarray, face_height: f
     pts = landmarks[:, :2]
     radius = max(1, int(0.05 * face_height))
     from_left = _stops(
-        _patch(lin_luma, pts[list(_LEFT_CHEEK)], radius), _patch(lin_luma, pts[list(_RIGHT_CHEEK)], radius)
+        _patch(lin_luma, pts[list(LEFT_CHEEK)], radius), _patch(lin_luma, pts[list(RIGHT_CHEEK)], radius)
     )
     from_above = _stops(_patch(lin_luma, pts[list(_FOREHEAD)], radius), _patch(lin_luma, pts[list(_CHIN)], radius))
 
     skin = np.zeros((h, w), np.uint8)
-    cv2.fillPoly(skin, [pts[list(_FACE_OVAL)].astype(np.int32)], 1)
+    cv2.fillPoly(skin, [pts[list(FACE_OVAL)].astype(np.int32)], 1)
     features = np.zeros((h, w), np.uint8)
     for idx in _FEATURES:
         cv2.fillPoly(features, [cv2.convexHull(pts[list(idx)].astype(np.int32))], 1)

@@ -14,6 +14,9 @@ from ...model import FaceFacts
 from .face_light import NO_LIGHT, measure_face_light
 from .faces import RawFace
 from .frames import Frame, region_at
+from .landmark_groups import FACE_OVAL as _FACE_OVAL
+from .landmark_groups import LEFT_CHEEK as _LEFT_CHEEK
+from .landmark_groups import RIGHT_CHEEK as _RIGHT_CHEEK
 
 _KEY_POINTS = {
     "right_eye": (33, 133),
@@ -23,16 +26,10 @@ _KEY_POINTS = {
     "mouth_left": (291,),
     "chin": (152,),
 }
-_RIGHT_CHEEK = (50, 123, 187)
-_LEFT_CHEEK = (280, 352, 411)
 # what a mask, scarf or hand covers, compared with the nose bridge (the one skin a mask, a fringe and
 # a hat all leave visible)
 _LOWER_FACE = (17, 200, 175, 61, 291, 50, 280, 205, 425)
 _NOSE_BRIDGE = (6, 168, 197)
-_FACE_OVAL = (
-    10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400, 377, 152,
-    148, 176, 149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21, 54, 103, 67, 109,
-)  # fmt: skip
 # face crops are normalised to this height before focus is judged, so big and small faces compare
 _FOCUS_HEIGHT = 256
 # exposure, evenness, eye and colour measures are taken on the face scaled down to at most this height

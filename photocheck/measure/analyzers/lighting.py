@@ -10,7 +10,7 @@ import numpy as np
 
 from ...model import LightingFacts
 from ..imageio import LoadedImage
-from .face_light import LINEAR, kelvin_of
+from .colour import LINEAR, kelvin_of
 from .scene import analyze_scene
 
 

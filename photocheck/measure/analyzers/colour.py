@@ -1,0 +1,21 @@
+"""Colour arithmetic the light measures share: sRGB levels to linear light, and a colour temperature."""
+
+from __future__ import annotations
+
+import numpy as np
+
+# sRGB level -> linear light, as a lookup table (cv2.LUT): a power per pixel costs more than the rest together
+LINEAR = ((np.arange(256) / 255.0) ** 2.2).astype(np.float32).reshape(1, 256)
+
+
+def kelvin_of(linear_rgb_mean: np.ndarray) -> float | None:
+    """McCamy's correlated colour temperature of a mean linear sRGB colour; None for black or grey-less input."""
+    r, g, b = (float(v) for v in linear_rgb_mean)
+    x_ = 0.4124 * r + 0.3576 * g + 0.1805 * b
+    y_ = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    z_ = 0.0193 * r + 0.1192 * g + 0.9505 * b
+    s = x_ + y_ + z_
+    if s <= 1e-6 or abs(0.1858 - y_ / s) < 1e-6:
+        return None
+    n = (x_ / s - 0.3320) / (0.1858 - y_ / s)
+    return float(np.clip(449.0 * n**3 + 3525.0 * n**2 + 6823.3 * n + 5520.33, 1500.0, 15000.0))
