@@ -132,6 +132,7 @@ _RANGES: dict[str, tuple[float, float]] = {
     "outlier_z": (0.0, 1000.0),
     "vouch_distance": (0.0, 2.0),
     "relative_min_members": (1, 10_000),
+    "baseline_min_photos": (1, 10_000),  # a baseline is a median of neutral photos: at least one
     "mixed_min_ratio": (0.0, 1.0),
     "unreadable_min_relative_height": (0.0, 1.0),
     "max_abs_yaw": (0.0, 90.0),
