@@ -26,7 +26,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from datasets import corpus_dir, read_labels  # noqa: E402  (the one path helper)
+from datasets import corpus_dir, leave_one_person_out, read_labels  # noqa: E402  (the one path helper)
 
 from photocheck import Checker  # noqa: E402
 from photocheck.evidence.labels import ExpressionOptions, expression  # noqa: E402
@@ -151,16 +151,8 @@ def main() -> None:
     print(f"best in-sample: {points[best]} (the pack: "
           f"{ {k: getattr(base, k) for k in GRID} })")  # fmt: skip
     table("in-sample, the pack's values", truth, labels_for(faces, base))
-    held_out: list[str | None] = [None] * len(faces)
-    people = sorted({k for k, *_ in faces})
-    chosen = Counter()
-    for person in people:
-        inside = [i for i, (k, *_) in enumerate(faces) if k != person]
-        pick = max(predictions, key=lambda g: score([truth[i] for i in inside], [predictions[g][i] for i in inside]))
-        chosen[tuple(points[pick].values())] += 1
-        for i, (k, *_) in enumerate(faces):
-            if k == person:
-                held_out[i] = predictions[pick][i]
+    held_out, picks = leave_one_person_out([k for k, *_ in faces], truth, predictions, score)
+    chosen = Counter({tuple(points[g].values()): n for g, n in picks.items()})
     table("leave-one-person-out (thresholds fitted without the person)", truth, held_out)
     print(f"\nthresholds chosen across the folds: {chosen.most_common(3)}")
     if args.logistic:

@@ -24,7 +24,7 @@ from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from datasets import corpus_dir, read_labels  # noqa: E402  (the one path helper)
+from datasets import corpus_dir, leave_one_person_out, read_labels  # noqa: E402  (the one path helper)
 
 from photocheck import Checker  # noqa: E402
 from photocheck.evidence.labels import LightingOptions, lighting  # noqa: E402
@@ -94,15 +94,8 @@ def main() -> None:
     print(f"{len(photos)} photos of {len({k for k, *_ in photos})} person sets; {len(points)} grid points")
     print(f"best in-sample: {points[best]} (the pack: {({k: getattr(base, k) for k in GRID})})")
     table("in-sample, the pack's values", truth, settings_for(photos, base))
-    held_out = [""] * len(photos)
-    chosen: Counter = Counter()
-    for person in sorted({k for k, *_ in photos}):
-        inside = [i for i, (k, *_) in enumerate(photos) if k != person]
-        pick = max(predictions, key=lambda g: score([truth[i] for i in inside], [predictions[g][i] for i in inside]))
-        chosen[tuple(points[pick].values())] += 1
-        for i, (k, *_) in enumerate(photos):
-            if k == person:
-                held_out[i] = predictions[pick][i]
+    held_out, picks = leave_one_person_out([k for k, *_ in photos], truth, predictions, score)
+    chosen = Counter({tuple(points[g].values()): n for g, n in picks.items()})
     table("leave-one-person-out (thresholds fitted without the person)", truth, held_out)
     print(f"\nthresholds chosen across the folds: {chosen.most_common(3)}")
 

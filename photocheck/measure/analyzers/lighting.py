@@ -3,6 +3,7 @@ behind the person (sky, vegetation, a plain backdrop: scene.py)."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import cv2
@@ -41,18 +42,9 @@ def analyze_lighting(
 ) -> LightingFacts:
     """`subject_box`: the subject face's x, y, w, h in `rgb_small`'s pixels, or None."""
     flash = img.exif.get("flash")
-    scene = analyze_scene(rgb_small, subject_box)
     return LightingFacts(
         exif_light_value=light_value(img.exif),
         flash_fired=None if flash is None else bool(int(flash) & 1),
         colour_temperature=colour_temperature(rgb_small),
-        sky_fraction=scene.sky_fraction,
-        sky_luma=scene.sky_luma,
-        background_share=scene.background_share,
-        background_plain=scene.background_plain,
-        vegetation_fraction=scene.vegetation_fraction,
-        pale_sky_fraction=scene.pale_sky_fraction,
-        pale_sky_luma=scene.pale_sky_luma,
-        chroma=scene.chroma,
-        clipped_share=scene.clipped_share,
+        **dataclasses.asdict(analyze_scene(rgb_small, subject_box)),  # the scene's facts, field for field
     )
