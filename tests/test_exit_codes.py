@@ -219,10 +219,11 @@ def test_spelling_hints_are_in_kebab_case(tmp_path):
     assert result.exit_code == 2 and "did you mean 'quality-weight'?" in result.stderr
 
 
-def test_checking_a_photo_loads_no_matplotlib_and_leaves_it_real():
+def test_checking_a_photo_loads_no_matplotlib_or_audio_tasks_and_leaves_them_real():
     """MediaPipe's drawing helpers import matplotlib.pyplot (about 0.3 s of start-up); photocheck imports
     MediaPipe with stand-ins for it, then takes them out: a check loads no matplotlib, and a program that
-    imports pyplot afterwards gets the real module, which MediaPipe's helpers reach too."""
+    imports pyplot afterwards gets the real module, which MediaPipe's helpers reach too. The same for the
+    audio, text, decision and retrieval tasks MediaPipe's tasks package imports."""
     import subprocess
     import sys
 
@@ -231,11 +232,16 @@ def test_checking_a_photo_loads_no_matplotlib_and_leaves_it_real():
         "from photocheck import Checker\n"
         f"c = Checker(); f = c.facts({str(DEMO / 'obama.jpg')!r})\n"
         "assert f.faces, f.error\n"
-        "print('LOADED', [m for m in ('matplotlib', 'matplotlib.pyplot') if m in sys.modules])\n"
+        "print('LOADED', [m for m in ('matplotlib', 'matplotlib.pyplot', 'mediapipe.tasks.python.audio', 'mediapipe.tasks.python.text') if m in sys.modules])\n"
         "import matplotlib.pyplot as plt\n"
         "from mediapipe.tasks.python.vision import drawing_utils\n"
         "print('REAL', type(plt).__name__, hasattr(plt, 'figure'), drawing_utils.plt.figure is plt.figure)\n"
+        "from mediapipe.tasks.python import audio\n"
+        "tasks = sys.modules['mediapipe.tasks.python']\n"
+        "print('AUDIO', hasattr(audio, 'AudioClassifier'), hasattr(tasks.audio, 'AudioClassifier'))\n"
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
     assert "LOADED []" in out.stdout, out.stdout + out.stderr[-800:]
     assert "REAL module True True" in out.stdout, out.stdout + out.stderr[-800:]
+    # the MediaPipe tasks photocheck does not run (audio, text, ...) are stand-ins only while it imports
+    assert "AUDIO True True" in out.stdout, out.stdout + out.stderr[-800:]
