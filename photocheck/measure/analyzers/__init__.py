@@ -29,14 +29,14 @@ def failed_facts(path: str, content_hash: str, reason: str) -> ImageFacts:
 def analyze(img: LoadedImage, detector: FaceDetector | None, embedder: FaceEmbedder | None = None) -> ImageFacts:
     """All facts of one decoded photo. Faces are only looked for when a detector is given, and described
     for identity only when an embedder is given too."""
-    gray = cv2.cvtColor(img.rgb, cv2.COLOR_RGB2GRAY)
-    h, w = gray.shape
+    # no grey copy of the whole photo: each measure converts the region it reads (the same pixel values)
+    h, w = img.rgb.shape[:2]
     frame = make_frame(img.rgb, DETECT_LONG_SIDE)  # one exact power-of-two downscale, shared
     small = region_at(img.rgb, frame, (0, 0, w, h), min(1.0, 256 / max(h, w)))
     small_gray = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)
     image_hash, image_hash_mirrored = image_hashes(small_gray)
     basic = dataclasses.replace(
-        analyze_basic(img, gray, small), image_hash=image_hash, image_hash_mirrored=image_hash_mirrored
+        analyze_basic(img, small), image_hash=image_hash, image_hash_mirrored=image_hash_mirrored
     )
     faces = None
     if detector is not None:
@@ -48,7 +48,7 @@ def analyze(img: LoadedImage, detector: FaceDetector | None, embedder: FaceEmbed
                 face = dataclasses.replace(face, face_hash=hashes[0], face_hash_mirrored=hashes[1])
             if embedder is not None:
                 face = dataclasses.replace(face, embedding=embedder.embed(img.rgb, raw, frame))
-            face = dataclasses.replace(face, emotion=detector.expression.probabilities(gray, raw.box))
+            face = dataclasses.replace(face, emotion=detector.expression.probabilities(img.rgb, raw.box))
             measured.append(face)
         faces = tuple(measured)
     # the scene is read around the subject: the largest face (the judge's subject is almost always it)

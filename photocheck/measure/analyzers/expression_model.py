@@ -24,19 +24,20 @@ class ExpressionNet:
     def __init__(self) -> None:
         self._model = LazyNet(MODEL_FILE, "expression model")
 
-    def probabilities(self, gray: np.ndarray, box: tuple[float, float, float, float]) -> dict[str, float] | None:
-        """The seven probabilities for the face in `box` (x, y, w, h) of the grey analysis image."""
+    def probabilities(self, rgb: np.ndarray, box: tuple[float, float, float, float]) -> dict[str, float] | None:
+        """The seven probabilities for the face in `box` (x, y, w, h) of the RGB analysis image."""
         x, y, w, h = box
         side = max(w, h) * CROP_SCALE
         if max(w, h) < MIN_FACE_SIDE:
             return None
         cx, cy = x + w / 2, y + h / 2
-        rows, cols = gray.shape[:2]
+        rows, cols = rgb.shape[:2]
         x0, y0 = int(max(0, cx - side / 2)), int(max(0, cy - side / 2))
         x1, y1 = int(min(cols, cx + side / 2)), int(min(rows, cy + side / 2))
         if x1 - x0 < MIN_FACE_SIDE // 2 or y1 - y0 < MIN_FACE_SIDE // 2:
             return None
-        crop = cv2.resize(gray[y0:y1, x0:x1], (INPUT_SIZE, INPUT_SIZE), interpolation=cv2.INTER_AREA)
+        gray = cv2.cvtColor(np.ascontiguousarray(rgb[y0:y1, x0:x1]), cv2.COLOR_RGB2GRAY)
+        crop = cv2.resize(gray, (INPUT_SIZE, INPUT_SIZE), interpolation=cv2.INTER_AREA)
         net = self._model.net
         net.setInput(crop[None, None].astype(np.float32))
         out = net.forward()[0]

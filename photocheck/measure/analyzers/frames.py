@@ -47,4 +47,17 @@ def region_at(rgb: np.ndarray, frame: Frame | None, box: tuple[int, int, int, in
         source = rgb[y0:y1, x0:x1]
     if (source.shape[1], source.shape[0]) == size:
         return np.ascontiguousarray(source)
-    return cv2.resize(np.ascontiguousarray(source), size, interpolation=cv2.INTER_AREA)
+    return shrink(np.ascontiguousarray(source), size)
+
+
+def shrink(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """An area resize of `image` to `size` = (width, height), halved exactly first while it is at least twice
+    that size: OpenCV's area resize to an arbitrary size costs in proportion to the pixels it reads (5 ms from
+    a 1000 px frame to 256 px), its exact halving a fraction of that, and averaging 2x2 blocks before an area
+    resize averages the same pixels but for the odd last row or column."""
+    while image.shape[1] >= 2 * size[0] and image.shape[0] >= 2 * size[1] and min(image.shape[:2]) >= 2:
+        h, w = image.shape[0] // 2, image.shape[1] // 2
+        image = cv2.resize(image[: 2 * h, : 2 * w], (w, h), interpolation=cv2.INTER_AREA)
+    if (image.shape[1], image.shape[0]) == size:
+        return image
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA)

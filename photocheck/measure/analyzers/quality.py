@@ -62,17 +62,17 @@ def colourfulness(rgb: np.ndarray) -> float:
     return float(np.mean(np.abs(r - g)) + np.mean(np.abs(g - b)))
 
 
-def detail_ratio(gray: np.ndarray) -> float:
+def detail_ratio(rgb: np.ndarray) -> float:
     """How much detail lives at the finest scale: loss from a 2x round trip relative to an 8x round trip.
 
     A photo upscaled from a small source loses almost nothing in a 2x down/up round trip, so the ratio
     drops (0.14-0.18 after 1.5x-5x upscales of a corpus photo; native corpus photos >= 0.25 but two).
     Measured on a centre crop at the decode scale, which is never below half resolution.
     """
-    h, w = gray.shape
+    h, w = rgb.shape[:2]
     c = min(h, w, 768)
     y0, x0 = (h - c) // 2, (w - c) // 2
-    g = gray[y0 : y0 + c, x0 : x0 + c].astype(np.float32)
+    g = cv2.cvtColor(np.ascontiguousarray(rgb[y0 : y0 + c, x0 : x0 + c]), cv2.COLOR_RGB2GRAY).astype(np.float32)
     if c < 32:
         return 1.0
 
@@ -95,11 +95,13 @@ def _small(rgb: np.ndarray, long_side: int) -> np.ndarray:
     return cv2.resize(rgb, (max(1, int(w * f)), max(1, int(h * f))), interpolation=cv2.INTER_AREA)
 
 
-def analyze_basic(img: LoadedImage, gray: np.ndarray, small: np.ndarray | None = None) -> BasicFacts:
+def analyze_basic(img: LoadedImage, small: np.ndarray | None = None) -> BasicFacts:
     # block artefacts are only visible on the 8x8 grid at full resolution
     # HEVC/AV1 blocks are not on an 8x8 grid: the measure only means something for the JPEG family and
     # for lossless files that may hold a re-saved JPEG
-    block = blockiness(gray) if img.scale == 1.0 and img.format not in ("HEIF", "AVIF") else None
+    block = None
+    if img.scale == 1.0 and img.format not in ("HEIF", "AVIF"):
+        block = blockiness(cv2.cvtColor(img.rgb, cv2.COLOR_RGB2GRAY))
     return BasicFacts(
         width=img.width,
         height=img.height,
@@ -113,5 +115,5 @@ def analyze_basic(img: LoadedImage, gray: np.ndarray, small: np.ndarray | None =
         jpeg_quality=estimate_jpeg_quality(img.quant_tables),
         blockiness=block,
         colourfulness=colourfulness(img.rgb if small is None else small),
-        effective_detail=detail_ratio(gray),
+        effective_detail=detail_ratio(img.rgb),
     )
