@@ -76,9 +76,10 @@ def extract_chip(rgb: np.ndarray, transform: np.ndarray) -> np.ndarray:
     inside = (x0 >= 0) & (y0 >= 0) & (x0 + 1 < w) & (y0 + 1 < h)
     x0, y0 = np.clip(x0, 0, max(0, w - 2)), np.clip(y0, 0, max(0, h - 2))
     x1, y1 = np.minimum(x0 + 1, w - 1), np.minimum(y0 + 1, h - 1)
-    img = rgb.astype(np.float64)
+    # the four neighbours gathered as bytes, then widened (not the whole crop: that was most of the time)
+    a, b, c, d = (rgb[yy, xx].astype(np.float64) for yy, xx in ((y0, x0), (y0, x1), (y1, x0), (y1, x1)))
     # dlib's order of operations: the truncation below makes the last bit matter at exact integers
-    value = (1 - fy) * ((1 - fx) * img[y0, x0] + fx * img[y0, x1]) + fy * ((1 - fx) * img[y1, x0] + fx * img[y1, x1])
+    value = (1 - fy) * ((1 - fx) * a + fx * b) + fy * ((1 - fx) * c + fx * d)
     chip = np.clip(np.floor(value), 0, 255).astype(np.uint8)
     chip[~inside] = 0
     return chip

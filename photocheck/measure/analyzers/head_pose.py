@@ -78,9 +78,10 @@ class HeadPoseNet:
         if region.size == 0:
             return None
         top, left = max(0, -y0), max(0, -x0)
-        region = cv2.copyMakeBorder(
-            region, top, n - top - region.shape[0], left, n - left - region.shape[1], cv2.BORDER_CONSTANT, value=0
-        )
+        if region.shape[:2] != (n, n):  # a square inside the photo needs no border (and no copy)
+            region = cv2.copyMakeBorder(
+                region, top, n - top - region.shape[0], left, n - left - region.shape[1], cv2.BORDER_CONSTANT, value=0
+            )
         interp = cv2.INTER_AREA if n > INPUT_SIZE else cv2.INTER_LINEAR
         crop = cv2.resize(region, (INPUT_SIZE, INPUT_SIZE), interpolation=interp)
         blob = ((crop[:, :, ::-1].astype(np.float32) - 127.5) / 128.0).transpose(2, 0, 1)[None]
