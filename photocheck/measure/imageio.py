@@ -386,8 +386,10 @@ def _decode(data: bytes, name: str, digest: str, limits: LoadLimits) -> LoadedIm
         scale = rgb.shape[1] / w
     else:
         if half:
-            # DCT-domain downscale: about 3x cheaper than a full decode and still >= half resolution
-            im.draft("RGB", ((w + 1) // 2, (h + 1) // 2))
+            # DCT-domain downscale: about 3x cheaper than a full decode and still >= half resolution. Pillow
+            # takes the largest scale whose result is at least the size asked for, so the floor of half is
+            # asked for: half rounded up would keep an odd-sized photo at full scale (libjpeg rounds up)
+            im.draft("RGB", (w // 2, h // 2))
             scale = im.size[0] / w
         im.load()
         rgb = _to_rgb(im)
