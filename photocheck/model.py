@@ -130,6 +130,9 @@ class LightingFacts:
     # as sky_fraction / sky_luma for smooth, bright grey-white (overcast, hazy or clipped sky; or a white wall)
     pale_sky_fraction: float | None = None
     pale_sky_luma: float | None = None
+    # b* change of the blue sky from its top to its bottom row, per frame height: a real sky pales toward the
+    # horizon (positive), a blue wall does not
+    sky_fade: float | None = None
     chroma: float | None = None  # mean Lab chroma of the picture (0 for black-and-white)
     clipped_share: float | None = None  # share of pixels with a channel at 250 or more
 

@@ -118,6 +118,22 @@ def test_a_blue_wall_is_not_sky(corpus_facts, checker):
         assert (label["setting"], label["cue"]) == ("outdoor", "sky"), (path, label)
 
 
+def test_a_blue_press_wall_brighter_than_the_face_is_not_sky_because_it_does_not_fade(corpus_facts, checker):
+    """deepface_img37 (indoor: an award-night press wall, pale blue and brighter than the flash-lit face, over
+    half the background above the head): it passes the colour, smoothness and brightness tests of sky, but it
+    grows bluer downwards where a real sky pales toward the horizon, so it is not read as sky. The real skies
+    of the corpus fade or stay flat, and still count."""
+    by = {row["path"]: f for row, f in corpus_facts}
+    opts = checker.pack.classify.lighting
+    wall = by["leonardo_dicaprio/deepface_img37.jpg"].lighting
+    assert wall.sky_fraction > opts.outdoor_min_sky and wall.sky_fade < opts.sky_min_fade
+    label = classify.lighting(wall, opts, _subject(by["leonardo_dicaprio/deepface_img37.jpg"]))
+    assert label["setting"] != "outdoor" and label["cue"] != "sky", label
+    for path in ("codeformer_0342/codeformer_0342.png", "codeformer_0342/codeformer_0345.png",
+                 "kit_harington/facerec_john2.jpeg", "leonardo_dicaprio/codeformer_05.jpg"):  # fmt: skip
+        assert by[path].lighting.sky_fade >= opts.sky_min_fade, (path, by[path].lighting.sky_fade)
+
+
 def test_studio_backdrops_read_indoor_and_padding_is_not_background(corpus_facts, checker):
     """A flat backdrop is the corpus's most common indoor evidence (Yale, CFD, the stock studio series); the
     black bars around AFLW crops are cut off before the background is measured, so they are no backdrop."""

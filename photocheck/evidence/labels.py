@@ -72,6 +72,10 @@ class LightingOptions:
     # luma): on the corpus two blue walls read 168 and 152 against faces of 175 and 164; real skies 142-184
     # against faces of 117-140
     sky_min_luma_over_face: float = 1.0
+    # ... and only when the blue does not deepen downwards by more than this (b* per frame height; a clear sky
+    # pales toward the horizon, a small patch of it is flat): corpus skies -0.02 to +14.7, a blue press wall
+    # behind a lit face -6.5, a blue studio wall -33
+    sky_min_fade: float = -3.0
     # textured green (leaves, grass) over at least this share of the background: outdoors. Corpus: outdoor
     # photos 0.29-0.62 where it is the only evidence, indoor photos up to 0.23 (a green backdrop, a plant)
     outdoor_min_vegetation: float = 0.25
@@ -284,7 +288,8 @@ def _image_cue(facts: LightingFacts, opts: LightingOptions, face: FaceFacts | No
     where the background is not a backdrop), warm light."""
     face_luma = face.luma_mean if face is not None else None
     sky = facts.sky_fraction or 0.0
-    if sky >= opts.outdoor_min_sky and (
+    fades = facts.sky_fade is None or facts.sky_fade >= opts.sky_min_fade
+    if sky >= opts.outdoor_min_sky and fades and (
         facts.sky_luma is None or face_luma is None or facts.sky_luma >= opts.sky_min_luma_over_face * face_luma
     ):
         return "sky"

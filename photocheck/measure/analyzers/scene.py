@@ -6,7 +6,9 @@ added) is cut off first: it is neither a wall nor sky.
 
 - sky: background pixels that are bright, smooth and blue (or, separately, pale grey-white), connected to the
   top border above the head; their mean luma is kept, so the judge can ask that they outshine the face (a blue
-  wall behind a lit face is darker than it);
+  wall behind a lit face is darker than it), and so is how the blue sky's blueness changes from its top row to
+  its bottom one: a clear sky is deepest blue overhead and paler toward the horizon, a painted or printed wall
+  is as blue at the bottom as at the top, or bluer;
 - vegetation: textured green (leaves, grass), which rooms seldom hold;
 - plain: the share of the background that is flat, such as a studio backdrop or a painted wall;
 - over the whole picture: the mean chroma and the share of clipped pixels (direct sun saturates and clips).
@@ -39,6 +41,9 @@ class Scene:
     vegetation_fraction: float | None  # share of the background that is textured green
     pale_sky_fraction: float | None  # as sky_fraction for smooth, bright grey-white (overcast, hazy, clipped)
     pale_sky_luma: float | None
+    # b* change (CIE Lab) from the blue sky's top row to its bottom row, over the frame's height (positive: it
+    # pales downwards, as a real sky does); None where the blue sky spans too few rows to tell
+    sky_fade: float | None = None
     # the whole picture (padding cut off): mean Lab chroma, and the share of pixels with a channel at 250 or
     # more. Direct sun gives saturated colours and clipped highlights; overcast light, muted colours and none
     chroma: float | None = None
@@ -105,7 +110,8 @@ def analyze_scene(rgb_small: np.ndarray, subject_box: tuple[float, float, float,
     smooth = (texture < _SKY_SMOOTH_GRADIENT) & background
     above = background.copy()
     above[max(head_top, h // 3) :] = False  # above the head, and beside it in the top third of the frame
-    blue = _sky_share(_touching_top((light > _BLUE_SKY_MIN_LIGHTNESS) & (b < _BLUE_SKY_MAX_B) & smooth), above, gray)
+    blue_sky = _touching_top((light > _BLUE_SKY_MIN_LIGHTNESS) & (b < _BLUE_SKY_MAX_B) & smooth)
+    blue = _sky_share(blue_sky, above, gray)
     # pale sky (overcast, hazy or clipped) is told apart from a white backdrop by the judge: a backdrop is flat
     # over the whole background, a sky has a textured horizon below it
     pale_coloured = (light > _PALE_SKY_MIN_LIGHTNESS) & (chroma < _PALE_SKY_MAX_CHROMA)
@@ -118,6 +124,7 @@ def analyze_scene(rgb_small: np.ndarray, subject_box: tuple[float, float, float,
         vegetation_fraction=round(vegetation, 4),
         pale_sky_fraction=pale[0],
         pale_sky_luma=pale[1],
+        sky_fade=_fade(blue_sky, b),
         **whole,
     )
 
@@ -129,6 +136,21 @@ def _touching_top(mask: np.ndarray) -> np.ndarray:
     reaching[labels[:3][mask[:3]]] = True
     reaching[0] = False
     return reaching[labels]
+
+
+_FADE_MIN_ROWS = 8  # a sky a few rows deep has no measurable vertical gradient
+
+
+def _fade(sky: np.ndarray, b: np.ndarray) -> float | None:
+    """Slope of the sky's per-row mean b* against the row's height in the frame (least squares): b* per frame
+    height, positive when the sky is less blue lower down."""
+    rows = np.flatnonzero(sky.any(axis=1))
+    if len(rows) < _FADE_MIN_ROWS:
+        return None
+    counts = sky.sum(axis=1)[rows]
+    means = np.where(sky, b, 0.0).sum(axis=1)[rows] / counts
+    slope = float(np.polyfit(rows / sky.shape[0], means, 1)[0])
+    return round(slope, 2)
 
 
 def _sky_share(sky: np.ndarray, above: np.ndarray, gray: np.ndarray) -> tuple[float | None, float | None]:
