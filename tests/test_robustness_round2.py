@@ -487,6 +487,18 @@ def test_the_detector_frame_halves_exactly_and_never_to_nothing():
     assert strip.image.shape == (1, 65500, 3)
 
 
+def test_without_opencvs_rgb_decode_pillow_decodes_the_same_photo(monkeypatch):
+    """OpenCV before 4.10 has no IMREAD_COLOR_RGB (the pin allows 4.8): every JPEG then goes to Pillow, with the
+    same result."""
+    import photocheck.measure.imageio as imageio
+
+    data = (DEMO / "obama.jpg").read_bytes()
+    fast = imageio.decode_bytes(data, "obama.jpg")
+    monkeypatch.setattr(imageio, "_CV_RGB", None)
+    slow = imageio.decode_bytes(data, "obama.jpg")
+    assert fast.scale == slow.scale and np.array_equal(fast.rgb, slow.rgb)
+
+
 def test_the_opencv_jpeg_decode_gives_pillows_pixels_and_leaves_broken_files_to_pillow():
     """Complete JPEGs are decoded by OpenCV straight into RGB (a copy less than Pillow): on every corpus JPEG,
     at full and at DCT half scale, the pixels equal Pillow's. A truncated JPEG (no end-of-image marker) goes
