@@ -13,7 +13,7 @@ import math
 import cv2
 import numpy as np
 
-from .bundled import read_bundled
+from .bundled import LazyNet
 
 MODEL_FILE = "face_boxes.onnx"
 _MEAN_BGR = np.array([104.0, 117.0, 123.0], np.float32)
@@ -47,7 +47,8 @@ class FaceBoxes:
     """`detect(rgb)` gives (box x, y, w, h in the image's pixels, score) for each face, best first."""
 
     def __init__(self, long_side: int = 640, min_score: float = 0.5):
-        self.net = cv2.dnn.readNetFromONNX(np.frombuffer(read_bundled(MODEL_FILE, "face detector"), np.uint8))
+        # read and hash-checked now; built on the first photo that needs it (a frontal, full-frame face does not)
+        self._model = LazyNet(MODEL_FILE, "face detector")
         self.long_side = long_side
         self.min_score = min_score
         self._anchor_cache: dict[tuple[int, int], np.ndarray] = {}
@@ -61,8 +62,9 @@ class FaceBoxes:
         sw, sh = max(32, round(w * f)), max(32, round(h * f))
         small = cv2.resize(rgb, (sw, sh), interpolation=cv2.INTER_AREA if f < 1 else cv2.INTER_LINEAR)
         blob = (small[:, :, ::-1].astype(np.float32) - _MEAN_BGR).transpose(2, 0, 1)[None]
-        self.net.setInput(np.ascontiguousarray(blob))
-        maps = self.net.forward(_HEADS)
+        net = self._model.net
+        net.setInput(np.ascontiguousarray(blob))
+        maps = net.forward(_HEADS)
         loc = np.concatenate([m[0].transpose(1, 2, 0).reshape(-1, 4) for m in maps[0::2]])
         conf = np.concatenate([m[0].transpose(1, 2, 0).reshape(-1, 2) for m in maps[1::2]])
         anchors = self._anchor_cache.get((sh, sw))

@@ -207,10 +207,10 @@ class FaceDetector:
         self.model_sha256 = hashlib.sha256(self._model).hexdigest()  # part of the facts cache key
         self._landmarker: Any = None
         self._finalizer: weakref.finalize | None = None
-        cascade = Path(cv2.data.haarcascades) / "haarcascade_profileface.xml"  # type: ignore[attr-defined]
-        self._profile = cv2.CascadeClassifier(str(cascade))
-        if self._profile.empty():
-            raise ModelError(f"OpenCV profile-face cascade missing at {cascade} (opencv-contrib-python < 5 ships it)")
+        self._cascade_path = Path(cv2.data.haarcascades) / "haarcascade_profileface.xml"  # type: ignore[attr-defined]
+        if not self._cascade_path.is_file():
+            raise ModelError(self._cascade_missing())
+        self._cascade: Any = None  # loaded on the first photo where the landmarker found no face (17 ms)
         self._head_boxes = FaceBoxes(self.options.face_boxes_long_side, self.options.face_boxes_min_score)
         self._pose = HeadPoseNet()
         self.expression = ExpressionNet()  # a learned expression signal per face (fused in evidence.labels)
@@ -219,6 +219,18 @@ class FaceDetector:
         if self.model_path.resolve() != BUNDLED_MODEL:
             # a user's model file is not known to be a landmarker: find out now, not on the first photo
             self._start()
+
+    def _cascade_missing(self) -> str:
+        return f"OpenCV profile-face cascade missing at {self._cascade_path} (opencv-contrib-python < 5 ships it)"
+
+    @property
+    def _profile(self) -> Any:
+        if self._cascade is None:
+            cascade = cv2.CascadeClassifier(str(self._cascade_path))
+            if cascade.empty():
+                raise ModelError(self._cascade_missing())
+            self._cascade = cascade
+        return self._cascade
 
     def _start(self) -> None:
         """Build the MediaPipe graph. Deferred until the first photo that needs it (the bundled model is
