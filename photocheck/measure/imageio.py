@@ -286,9 +286,16 @@ def _to_rgb(im: Image.Image) -> np.ndarray:
 
 # OpenCV's JPEG decode straight into RGB, upright as stored (photocheck applies the EXIF orientation itself).
 # IMREAD_COLOR_RGB is OpenCV 4.10 and later: with an older cv2 (the pin allows 4.8) Pillow decodes every file
-_RGB_FLAG: int | None = getattr(cv2, "IMREAD_COLOR_RGB", None)
-_CV_RGB = None if _RGB_FLAG is None else _RGB_FLAG | cv2.IMREAD_IGNORE_ORIENTATION
-_CV_RGB_HALF = None if _CV_RGB is None else (cv2.IMREAD_REDUCED_COLOR_2 & ~cv2.IMREAD_COLOR) | _CV_RGB
+def _cv_rgb_flags() -> tuple[int, int] | None:
+    """imdecode flags for (full, DCT half) scale RGB, or None where this OpenCV cannot decode to RGB."""
+    rgb: int | None = getattr(cv2, "IMREAD_COLOR_RGB", None)
+    if rgb is None:
+        return None
+    full = rgb | cv2.IMREAD_IGNORE_ORIENTATION
+    return full, (cv2.IMREAD_REDUCED_COLOR_2 & ~cv2.IMREAD_COLOR) | full
+
+
+_CV_RGB = _cv_rgb_flags()
 
 
 def _decode_jpeg_pixels(data: bytes, im: Image.Image, half: bool) -> np.ndarray | None:
@@ -300,11 +307,11 @@ def _decode_jpeg_pixels(data: bytes, im: Image.Image, half: bool) -> np.ndarray 
     (about 6 ms of a 12 MP photo). Only a file that ends on its end-of-image marker comes here: OpenCV fills
     the missing rows of a truncated JPEG with grey instead of failing, and Pillow's error names the
     problem. CMYK and YCCK JPEGs, and anything OpenCV declines, go to Pillow too."""
-    if _CV_RGB is None or _CV_RGB_HALF is None or im.mode not in ("RGB", "L") or not data.endswith(b"\xff\xd9"):
+    if _CV_RGB is None or im.mode not in ("RGB", "L") or not data.endswith(b"\xff\xd9"):
         return None
     w, h = im.size
     try:
-        rgb = cv2.imdecode(np.frombuffer(data, np.uint8), _CV_RGB_HALF if half else _CV_RGB)
+        rgb = cv2.imdecode(np.frombuffer(data, np.uint8), _CV_RGB[1] if half else _CV_RGB[0])
     except cv2.error:
         return None
     expected = ((h + 1) // 2, (w + 1) // 2) if half else (h, w)

@@ -50,9 +50,9 @@ REPORTERS: Mapping[str, Callable[..., str]] = _Reporters()
 
 
 def __getattr__(name: str) -> Any:  # `from photocheck.reporters import render_html` keeps working
-    for module, function in _WHERE.values():
+    for fmt, (_, function) in _WHERE.items():
         if function == name:
-            return getattr(importlib.import_module(f"{__name__}.{module}"), function)
+            return REPORTERS[fmt]
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

@@ -28,10 +28,15 @@ def make_frame(rgb: np.ndarray, long_side: int) -> Frame:
     image, k = rgb, 1
     # halving step by step (each one is the fast path), never below one pixel across (a 1 x 65500 strip)
     while max(image.shape[:2]) / 2 >= 0.75 * long_side and min(image.shape[:2]) >= 2:
-        h, w = image.shape[0] // 2, image.shape[1] // 2
-        image = cv2.resize(image[: 2 * h, : 2 * w], (w, h), interpolation=cv2.INTER_AREA)
+        image = _halve(image)
         k *= 2
     return Frame(image, 1.0 / k)
+
+
+def _halve(image: np.ndarray) -> np.ndarray:
+    """Each 2x2 block averaged (OpenCV's fast path); an odd last row or column is left out."""
+    h, w = image.shape[0] // 2, image.shape[1] // 2
+    return cv2.resize(image[: 2 * h, : 2 * w], (w, h), interpolation=cv2.INTER_AREA)
 
 
 def region_at(rgb: np.ndarray, frame: Frame | None, box: tuple[int, int, int, int], scale: float) -> np.ndarray:
@@ -47,17 +52,16 @@ def region_at(rgb: np.ndarray, frame: Frame | None, box: tuple[int, int, int, in
         source = rgb[y0:y1, x0:x1]
     if (source.shape[1], source.shape[0]) == size:
         return np.ascontiguousarray(source)
-    return shrink(np.ascontiguousarray(source), size)
+    return _shrink(np.ascontiguousarray(source), size)
 
 
-def shrink(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+def _shrink(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """An area resize of `image` to `size` = (width, height), halved exactly first while it is at least twice
     that size: OpenCV's area resize to an arbitrary size costs in proportion to the pixels it reads (5 ms from
     a 1000 px frame to 256 px), its exact halving a fraction of that, and averaging 2x2 blocks before an area
     resize averages the same pixels but for the odd last row or column."""
     while image.shape[1] >= 2 * size[0] and image.shape[0] >= 2 * size[1] and min(image.shape[:2]) >= 2:
-        h, w = image.shape[0] // 2, image.shape[1] // 2
-        image = cv2.resize(image[: 2 * h, : 2 * w], (w, h), interpolation=cv2.INTER_AREA)
+        image = _halve(image)
     if (image.shape[1], image.shape[0]) == size:
         return image
     return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
