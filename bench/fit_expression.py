@@ -4,7 +4,8 @@
 
 Every labelled photo is judged inside the set of its labelled person (as users upload), which gives each
 subject face and, where the set has neutral photos of the person, their baseline. The labels are then recomputed
-for a grid of the three model thresholds (smile, frown, surprise; the vetoes and the rest as in the pack), and:
+for a grid of the three model thresholds (smile, frown, surprise) and the absolute mouth-frown one (the vetoes
+and the rest as in the pack), and:
 
 - in-sample: the score of every grid point on all photos (what the pack's values were read from);
 - leave-one-person-out: for each person, the grid point that scores best on everyone else, applied to that
@@ -36,6 +37,7 @@ GRID = {
     "model_smile_min": (0.75, 0.8, 0.85, 0.9, 0.95, 1.01),
     "model_frown_min": (0.75, 0.8, 0.85, 0.9, 0.95, 2.0),
     "model_surprise_min": (0.8, 0.9, 0.95, 1.01),
+    "frown_mouth_min": (0.15, 0.2, 0.25),
 }
 
 

@@ -338,3 +338,29 @@ def test_the_model_vetoes_a_weak_blendshape_smile_and_a_frown_it_sees_no_sign_of
     calm = {**NEUTRAL_MODEL, "angry": 0.0, "sad": 0.02, "fear": 0.0}
     label, confidence = _expression(calm, frown)  # negative 0.02: the model sees no sign of it
     assert label == "neutral" and confidence < PACK.classify.expression.count_min_confidence  # shown unsure
+
+
+def test_a_grimace_is_other_unless_the_model_reads_it_happy():
+    """The upper lip raised off the teeth or the mouth stretched, on a face the model does not call happy: a
+    grimace ("other"), read before the frown and smile tests, so neither is filled by it."""
+    bared = {"mouthUpperUpLeft": 0.6, "mouthUpperUpRight": 0.5, "browDownLeft": 0.9, "browDownRight": 0.9}
+    disgusted = {**NEUTRAL_MODEL, "disgust": 0.6, "neutral": 0.1}
+    assert _expression(disgusted, bared)[0] == "other"  # lowered brows, yet not a frown
+    grin = {"mouthUpperUpLeft": 0.8, "mouthUpperUpRight": 0.8, "mouthSmileLeft": 0.9, "mouthSmileRight": 0.9}
+    assert _expression({**NEUTRAL_MODEL, "happy": 0.99, "neutral": 0.0}, grin)[0] == "smile"  # a broad smile bares teeth
+    assert _expression({**NEUTRAL_MODEL, "happy": 0.3}, grin)[0] == "other"
+    stretched = {"mouthStretchLeft": 0.4, "mouthStretchRight": 0.4}
+    assert _expression(NEUTRAL_MODEL, stretched)[0] == "other"
+    assert _expression(NEUTRAL_MODEL, {"mouthStretchLeft": 0.2, "mouthStretchRight": 0.2})[0] == "neutral"
+    assert _expression(None, stretched)[0] == "neutral"  # without the model's word, no grimace
+    surprised = {"jawOpen": 0.5, "browInnerUp": 0.6, "mouthUpperUpLeft": 0.6, "mouthUpperUpRight": 0.6}
+    assert _expression(NEUTRAL_MODEL, surprised)[0] == "surprise"  # an open, raised face stays a surprise
+
+
+def test_a_smile_shaped_mouth_pulled_wide_open_is_a_surprise_unless_the_model_reads_it_happy():
+    wide = {"mouthSmileLeft": 0.56, "mouthSmileRight": 0.56, "jawOpen": 0.54}
+    assert _expression({**NEUTRAL_MODEL, "happy": 0.42, "neutral": 0.0}, wide)[0] == "surprise"
+    assert _expression({**NEUTRAL_MODEL, "happy": 0.95, "neutral": 0.0}, wide)[0] == "smile"  # a laugh
+    ajar = {"mouthSmileLeft": 0.56, "mouthSmileRight": 0.56, "jawOpen": 0.3}
+    assert _expression({**NEUTRAL_MODEL, "happy": 0.42, "neutral": 0.0}, ajar)[0] == "smile"
+    assert _expression(None, wide)[0] == "smile"  # without the model, the blendshapes' smile

@@ -164,11 +164,63 @@ def test_expression_classifier_against_labels(set_checker, corpus_facts):
         print(f"\nexpression {label:9} {confusion[(label, label)]}/{total}  confused with {wrong}", end="")
     hit = lambda k: rates[k][0] / rates[k][1]
     # measured levels (see README and EX10's doc): blendshapes, the person's own neutral photos where the set
-    # has them, and the FER2013 model where the blendshapes read neutral (smile 30 -> 33, frown 7 -> 9)
-    assert hit("neutral") >= 0.9 and hit("smile") >= 0.85 and hit("surprise") >= 0.65
-    assert rates["frown"][0] >= 9
+    # has them, and the FER2013 model where the blendshapes read neutral (smile 30 -> 33, frown 7 -> 9); a
+    # grimace (upper lip raised or mouth stretched, the model not reading it happy) is "other" (0 -> 4)
+    assert hit("neutral") >= 0.9 and hit("smile") >= 0.85 and hit("surprise") >= 0.75
+    assert rates["frown"][0] >= 9 and rates["other"][0] >= 4
     called_frown = sum(v for (a, b), v in confusion.items() if b == "frown")
-    assert rates["frown"][0] / called_frown >= 0.65  # frown precision
+    assert rates["frown"][0] / called_frown >= 0.75  # frown precision (measured 9/12)
+
+
+# the photos the expression issue names, each judged in the set of its labelled person
+_NAMED_FROWNS = (
+    "yale_subject09/yale_09_sad.png", "yale_subject11/yale_11_sad.png", "yale_subject12/yale_12_sad.png",
+    "human_stock_a/human_stock-emotions-a-5.jpg",  # the stock "emotions" series' frown
+    "faceapi_angry_man/faceapi_angry.jpg", "faceapi_sad_man/faceapi_sad.jpg",
+)  # fmt: skip
+_NAMED_GRIMACES = (
+    "human_stock_a/human_stock-emotions-a-4.jpg",  # disgust, teeth bared
+    "human_stock_a/human_stock-emotions-a-8.jpg",  # a worried grimace (was the set's frown)
+    "faceapi_disgusted_man/faceapi_disgusted.jpg",  # disgust, mouth stretched
+)
+
+
+@pytest.fixture(scope="module")
+def subject_expressions(set_checker, corpus_facts):
+    out = {}
+    for row, img in _judged_by_identity(set_checker, corpus_facts):
+        subject = next((f for f in img.faces if f.is_subject), None)
+        out[row["path"]] = None if subject is None else subject.expression
+    return out
+
+
+@pytest.mark.parametrize("path", _NAMED_FROWNS)
+def test_the_named_frowns_are_frowns(subject_expressions, path):
+    assert subject_expressions[path] == "frown"
+
+
+@pytest.mark.xfail(strict=True, reason="measured miss: mild (brows at the person's neutral level, mouthSmile 0.40)")
+def test_the_mild_yale_15_sad_is_a_frown(subject_expressions):
+    assert subject_expressions["yale_subject15/yale_15_sad.png"] == "frown"
+
+
+@pytest.mark.parametrize("path", _NAMED_GRIMACES)
+def test_the_named_grimaces_are_neither_frown_nor_smile(subject_expressions, path):
+    assert subject_expressions[path] == "other"
+
+
+def test_a_set_whose_only_frown_like_photos_are_grimaces_is_asked_for_a_frown(set_checker, corpus_facts):
+    """The stock "emotions" woman without her frown (a-5): neutral x3, a smile and three grimaces. None of the
+    grimaces fills the frown, so EX10 names it and the advice asks for one."""
+    names = [f"human_stock_a/human_stock-emotions-a-{i}.jpg" for i in (1, 2, 3, 4, 6, 7, 8)]
+    result = _judge(set_checker, _facts(corpus_facts, *names))
+    (ex10,) = [f for f in result.findings if f.code == "EX10"]
+    assert ex10.message.startswith("no frown or surprise expression")
+    assert result.coverage["expression"]["other"] == 3 and result.coverage["expression"]["frown"] == 0
+    assert any(a.startswith("Add a frowning photo") for a in result.advice)
+    with_frown = _judge(set_checker, _facts(corpus_facts, *names, "human_stock_a/human_stock-emotions-a-5.jpg"))
+    (ex10,) = [f for f in with_frown.findings if f.code == "EX10"]
+    assert ex10.message.startswith("no surprise expression")
 
 
 def test_lighting_classifier_against_labels(set_checker, corpus_facts):

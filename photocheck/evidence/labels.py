@@ -31,6 +31,14 @@ class ExpressionOptions:
     frown_pout_min: float = 0.6  # mouthShrugLower: pushed-up lower lip (sad pout)
     frown_lip_roll_min: float = 0.5  # mouthRollLower: lips pressed in
     wink_difference_min: float = 0.45  # one eye closed, the other open
+    # a grimace (disgust, a worried or pained face): the upper lip raised off the teeth or the mouth stretched
+    # sideways, on a face the FER2013 model does not read as happy (a broad smile raises the upper lip too, and
+    # the model gives every such smile on the corpus "happy" >= 0.94). Corpus: the four grimaces 0.40-0.77
+    # (upper lip) or 0.40 (stretch), with "happy" 0.0-0.39; the nearest other faces with happy under 0.5: upper
+    # lip 0.24 (a neutral face), stretch 0.20 (a speaking one)
+    grimace_upper_lip_min: float = 0.32  # mouthUpperUpLeft/Right mean
+    grimace_stretch_min: float = 0.3  # mouthStretchLeft/Right mean
+    model_grimace_happy_below: float = 0.5
     # relative to the same person's neutral photos in the set (their median), which removes the heavy brows
     # and resting mouth that make per-photo frown scores unreliable
     baseline_min_photos: int = 2  # neutral photos of the subject needed for a baseline
@@ -44,10 +52,18 @@ class ExpressionOptions:
     # most 0.81; missed smiles: 0.86-1.0)
     model_smile_min: float = 0.85
     # ... and a frown, when the set holds no neutral baseline of the person, when angry + sad + disgust +
-    # fear / 2 reaches this (missed frowns 0.83-0.97; at 0.8 one more frown and one more neutral face)
+    # fear / 2 reaches this (missed frowns 0.83-0.97). At 0.8 the anger grimace at 0.83 is found, but a
+    # neutral photo read as a frown by the model leaves its person's neutral baseline, and another of theirs
+    # then reads as a frown (brows 0.21 over it, threshold 0.2): a tie, so 0.85 stays
     model_frown_min: float = 0.85
     # a face read as a smile with the jaw open is a surprise when the model's "surprise" reaches this
     model_surprise_min: float = 0.9
+    # ... and so is a blendshape smile with the jaw open at least this far that the model gives under
+    # model-open-smile-happy-below of "happy": a mouth pulled wide open, not a smile (corpus: smiles open the jaw
+    # at most 0.2; a surprise at 0.54 read as a smile, "happy" 0.42; an angry shout at 0.64, 0.25; a laugh, which
+    # the model reads happy, stays a smile)
+    surprise_open_jaw_min: float = 0.4
+    model_open_smile_happy_below: float = 0.5
     # labels decided by the model alone are capped at this confidence (it is a second opinion, not a measure)
     model_max_confidence: float = 0.7
     # and against the blendshapes: a weak blendshape smile (under veto-smile-below) that the model gives under
@@ -186,6 +202,17 @@ def expression(
     if jaw >= opts.surprise_jaw_min and (brow_up >= opts.surprise_brow_min or smile < opts.smile_min):
         return "surprise", _conf(jaw, opts.surprise_jaw_min)
     emotion = face.emotion
+    if emotion is not None and emotion.get("happy", 0.0) < opts.model_grimace_happy_below:
+        grimace = [
+            _conf(value, threshold)
+            for value, threshold in (
+                (mean("mouthUpperUpLeft", "mouthUpperUpRight"), opts.grimace_upper_lip_min),
+                (mean("mouthStretchLeft", "mouthStretchRight"), opts.grimace_stretch_min),
+            )
+            if value >= threshold
+        ]
+        if grimace:  # before the smile and frown tests: a grimace is neither
+            return "other", max(grimace)
     negative = (
         emotion.get("angry", 0.0) + emotion.get("sad", 0.0) + emotion.get("disgust", 0.0) + emotion.get("fear", 0.0) / 2
         if emotion else None
@@ -195,6 +222,9 @@ def expression(
         surprised = emotion.get("surprise", 0.0) if emotion else 0.0
         if jaw >= opts.surprise_jaw_min and surprised >= opts.model_surprise_min:  # a laugh or a surprised smile
             return "surprise", min(opts.model_max_confidence, _conf(surprised, opts.model_surprise_min))
+        unhappy = emotion is not None and emotion.get("happy", 0.0) < opts.model_open_smile_happy_below
+        if jaw >= opts.surprise_open_jaw_min and unhappy:  # the mouth pulled wide open
+            return "surprise", min(opts.model_max_confidence, _conf(jaw, opts.surprise_open_jaw_min))
         return "smile", _conf(smile, opts.smile_min)
     if abs(blink_l - blink_r) >= opts.wink_difference_min:
         return "other", _conf(abs(blink_l - blink_r), opts.wink_difference_min)
