@@ -69,14 +69,7 @@ def test_descriptors_equal_dlibs_on_corpus_faces(dlib_models, monkeypatch):
         ours = original(self, rgb, face, frame)
         if ours is None:
             return None
-        x, y, bw, bh = face.box
-        h, w = rgb.shape[:2]
-        margin = max(bw, bh)
-        x0, y0 = int(max(0, x - margin)), int(max(0, y - margin))
-        x1, y1 = int(min(w, x + bw + margin)), int(min(h, y + bh + margin))
-        scale = min(1.0, descriptors._EMBED_FACE_HEIGHT / bh)
-        crop = descriptors.region_at(rgb, frame, (x0, y0, x1, y1), scale)
-        points = (face.landmarks[list(descriptors._DLIB_FIVE_POINTS), :2] - (x0, y0)) * scale
+        crop, points = descriptors.descriptor_crop(rgb, face, frame)  # the crop and points the network gets
         rect = dlib.rectangle(0, 0, crop.shape[1] - 1, crop.shape[0] - 1)
         shape = dlib.full_object_detection(rect, [dlib.point(int(round(px)), int(round(py))) for px, py in points])
         theirs = np.array(encoder.compute_face_descriptor(np.ascontiguousarray(crop), shape))

@@ -17,7 +17,7 @@ from .lighting import analyze_lighting
 from .quality import analyze_basic
 
 # bump when a measurement changes meaning: cached facts of another version are measured again
-ANALYZER_VERSION = "18"
+ANALYZER_VERSION = "19"
 
 __all__ = ["ANALYZER_VERSION", "FaceDetector", "FaceEmbedder", "analyze", "failed_facts"]
 
@@ -43,11 +43,13 @@ def analyze(img: LoadedImage, detector: FaceDetector | None, embedder: FaceEmbed
         measured = []
         for raw in detector.detect(img.rgb, frame):
             face = measure_face(raw, img.rgb, img.scale, frame)
-            hashes = face_hashes(img.rgb, raw.box)
+            hashes = face_hashes(img.rgb, raw.box, frame)
             if hashes:
                 face = dataclasses.replace(face, face_hash=hashes[0], face_hash_mirrored=hashes[1])
             if embedder is not None:
                 face = dataclasses.replace(face, embedding=embedder.embed(img.rgb, raw, frame))
+            # the expression model reads the face at decode scale: halved first, its output moved by up to 0.2
+            # and two corpus faces crossed model-smile-min (rules/docs/EX10's calibration)
             face = dataclasses.replace(face, emotion=detector.expression.probabilities(img.rgb, raw.box))
             measured.append(face)
         faces = tuple(measured)

@@ -99,18 +99,32 @@ class FaceEmbedder:
 
     def embed(self, rgb: np.ndarray, face: RawFace, frame: Frame | None = None) -> tuple[float, ...] | None:
         """The face's descriptor, or None when it has no landmarks or is too small to describe."""
-        if face.landmarks is None or face.box[3] < MIN_EMBED_FACE_HEIGHT:
+        cut = descriptor_crop(rgb, face, frame)
+        if cut is None:
             return None
-        h, w = rgb.shape[:2]
-        x, y, bw, bh = face.box
-        margin = max(bw, bh)
-        x0, y0 = int(max(0, x - margin)), int(max(0, y - margin))
-        x1, y1 = int(min(w, x + bw + margin)), int(min(h, y + bh + margin))
-        if x1 - x0 < 8 or y1 - y0 < 8:
-            return None
-        scale = min(1.0, _EMBED_FACE_HEIGHT / bh)
-        crop = region_at(rgb, frame, (x0, y0, x1, y1), scale)
-        # integer points, as photocheck handed them to dlib (its full_object_detection holds integer parts)
-        points = np.round((face.landmarks[list(_DLIB_FIVE_POINTS), :2] - (x0, y0)) * scale)
+        crop, points = cut
         descriptor = self.describe_chip(extract_chip(crop, chip_transform(points)))
         return tuple(round(float(v), 5) for v in descriptor)
+
+
+def descriptor_crop(
+    rgb: np.ndarray, face: RawFace, frame: Frame | None = None
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """The region the chip is sampled from (the face box and one box-size around it, scaled so the face is ~200
+    px tall) and the five points in it; None when the face has no landmarks or is too small to describe."""
+    if face.landmarks is None or face.box[3] < MIN_EMBED_FACE_HEIGHT:
+        return None
+    h, w = rgb.shape[:2]
+    x, y, bw, bh = face.box
+    margin = max(bw, bh)
+    x0, y0 = int(max(0, x - margin)), int(max(0, y - margin))
+    x1, y1 = int(min(w, x + bw + margin)), int(min(h, y + bh + margin))
+    if x1 - x0 < 8 or y1 - y0 < 8:
+        return None
+    scale = min(1.0, _EMBED_FACE_HEIGHT / bh)
+    # the last step under 2x (after exact halvings) is linear: descriptors move by at most 0.023 (same-person
+    # distances are <= ~0.5, others >= ~0.65) and the identity rates are unchanged, for 4 ms less per face
+    crop = region_at(rgb, frame, (x0, y0, x1, y1), scale, averages_only=True)
+    # integer points, as photocheck handed them to dlib (its full_object_detection holds integer parts)
+    points = np.round((face.landmarks[list(_DLIB_FIVE_POINTS), :2] - (x0, y0)) * scale)
+    return crop, points

@@ -141,7 +141,8 @@ def _measure_region(
     full_lm, full_box = lm, (x, y, bw, bh)
     k = min(1.0, _STATS_FACE_HEIGHT / max(bh, 1.0))
     if k < 1.0:
-        rgb = region_at(whole[0], whole[1], (offset[0], offset[1], offset[0] + w, offset[1] + h), k)
+        bounds = (offset[0], offset[1], offset[0] + w, offset[1] + h)
+        rgb = region_at(whole[0], whole[1], bounds, k, averages_only=True)
         h, w = rgb.shape[:2]
         x, y, bw, bh = x * k, y * k, bw * k, bh * k
         x0, y0 = int(max(0, x)), int(max(0, y))

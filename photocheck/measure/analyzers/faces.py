@@ -326,7 +326,7 @@ class FaceDetector:
             faces = self._reconcile(
                 lifted, self._landmark(lifted, (0.0, 0.0), "landmarker-lifted"), self._find_heads(lifted, None)
             ) or self._profiles(lifted)
-        faces = [self._with_pose(rgb, f) for f in faces]
+        faces = [self._with_pose(rgb, f, frame) for f in faces]
         faces.sort(key=lambda f: (-f.box[2] * f.box[3], f.box[0]))
         return faces
 
@@ -388,12 +388,12 @@ class FaceDetector:
             return dataclasses.replace(found, head_box=head)
         return RawFace("face-boxes", head, None, {}, None, None, None, head_box=head)
 
-    def _with_pose(self, rgb: np.ndarray, face: RawFace) -> RawFace:
+    def _with_pose(self, rgb: np.ndarray, face: RawFace, frame: Frame | None = None) -> RawFace:
         """The face's angles from the pose network, fused with the landmarker's yaw where both are good."""
         if face.head_box is not None:
-            est = self._pose.estimate(rgb, face.head_box, FACE_BOXES_CROP)
+            est = self._pose.estimate(rgb, face.head_box, FACE_BOXES_CROP, frame)
         else:
-            est = self._pose.estimate(rgb, face.box, LANDMARK_BOX_CROP)
+            est = self._pose.estimate(rgb, face.box, LANDMARK_BOX_CROP, frame)
         if est is None:
             return face
         yaw, disagreement = est.yaw, None

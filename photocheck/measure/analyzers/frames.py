@@ -39,9 +39,13 @@ def _halve(image: np.ndarray) -> np.ndarray:
     return cv2.resize(image[: 2 * h, : 2 * w], (w, h), interpolation=cv2.INTER_AREA)
 
 
-def region_at(rgb: np.ndarray, frame: Frame | None, box: tuple[int, int, int, int], scale: float) -> np.ndarray:
+def region_at(
+    rgb: np.ndarray, frame: Frame | None, box: tuple[int, int, int, int], scale: float, averages_only: bool = False
+) -> np.ndarray:
     """The analysis image's region box = (x0, y0, x1, y1), scaled by `scale` (<= 1); cut from the frame when
-    the frame has at least that many pixels, else from the full image. Always a contiguous array."""
+    the frame has at least that many pixels, else from the full image. Always a contiguous array.
+    `averages_only`: the last step (under 2x, after exact halvings) is linear, not area: 0.5 ms instead of 4 for a
+    700 px face region, 0.2 levels apart on average, for measures that average over regions."""
     x0, y0, x1, y1 = box
     size = (max(1, round((x1 - x0) * scale)), max(1, round((y1 - y0) * scale)))
     if frame is not None and frame.factor < 1.0 and frame.factor >= scale:
@@ -52,10 +56,30 @@ def region_at(rgb: np.ndarray, frame: Frame | None, box: tuple[int, int, int, in
         source = rgb[y0:y1, x0:x1]
     if (source.shape[1], source.shape[0]) == size:
         return np.ascontiguousarray(source)
-    return _shrink(np.ascontiguousarray(source), size)
+    return _shrink(np.ascontiguousarray(source), size, cv2.INTER_LINEAR if averages_only else cv2.INTER_AREA)
 
 
-def _shrink(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+def halved_region(
+    rgb: np.ndarray, frame: Frame | None, box: tuple[int, int, int, int], min_side: int
+) -> np.ndarray:
+    """The region box = (x0, y0, x1, y1) of the analysis image, reduced by exact 2x2 halvings while its shorter
+    side stays at least `min_side` (cut from the frame when the frame's copy is that large). For a model that
+    area-resizes the region to a `min_side` input: the same average of the same pixels, but the arbitrary-size
+    resize reads at most four times its output instead of the whole face at decode scale (8 ms for a 1300 px
+    face)."""
+    x0, y0, x1, y1 = box
+    f = frame.factor if frame is not None else 1.0
+    if frame is not None and f < 1.0 and min(x1 - x0, y1 - y0) * f >= min_side:
+        source = frame.image[int(y0 * f) : max(int(y0 * f) + 1, math.ceil(y1 * f)),
+                             int(x0 * f) : max(int(x0 * f) + 1, math.ceil(x1 * f))]  # fmt: skip
+    else:
+        source = rgb[y0:y1, x0:x1]
+    while min(source.shape[:2]) >= 2 * min_side:
+        source = _halve(source)
+    return np.ascontiguousarray(source)
+
+
+def _shrink(image: np.ndarray, size: tuple[int, int], last_step: int = cv2.INTER_AREA) -> np.ndarray:
     """An area resize of `image` to `size` = (width, height), halved exactly first while it is at least twice
     that size: OpenCV's area resize to an arbitrary size costs in proportion to the pixels it reads (5 ms from
     a 1000 px frame to 256 px), its exact halving a fraction of that, and averaging 2x2 blocks before an area
@@ -64,4 +88,4 @@ def _shrink(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
         image = _halve(image)
     if (image.shape[1], image.shape[0]) == size:
         return image
-    return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+    return cv2.resize(image, size, interpolation=last_step)

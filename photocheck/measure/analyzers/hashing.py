@@ -11,6 +11,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from .frames import Frame, halved_region
+
 _HASHER = cv2.img_hash.PHash_create()  # type: ignore[attr-defined]  # opencv-contrib
 _FACE_SIZE = 64
 _FLAT_STD = 4.0  # a border row/column this uniform is letterboxing, not picture
@@ -43,14 +45,17 @@ def image_hashes(gray_small: np.ndarray) -> tuple[str, str]:
     return _hex(picture), _hex(cv2.flip(picture, 1))
 
 
-def face_hashes(rgb: np.ndarray, box: tuple[float, float, float, float]) -> tuple[str, str] | None:
-    """(hash, mirrored hash) of the face box plus a 10 % margin, at 64 px; None for a degenerate box."""
+def face_hashes(
+    rgb: np.ndarray, box: tuple[float, float, float, float], frame: Frame | None = None
+) -> tuple[str, str] | None:
+    """(hash, mirrored hash) of the face box plus a 10 % margin, at 64 px; None for a degenerate box. `frame`:
+    the analysis image's shared downscale, which a large face is taken from."""
     h, w = rgb.shape[:2]
     x, y, bw, bh = box
     x0, y0 = int(max(0, x - 0.1 * bw)), int(max(0, y - 0.1 * bh))
     x1, y1 = int(min(w, x + 1.1 * bw)), int(min(h, y + 1.1 * bh))
     if x1 - x0 < 8 or y1 - y0 < 8:
         return None
-    gray = cv2.cvtColor(np.ascontiguousarray(rgb[y0:y1, x0:x1]), cv2.COLOR_RGB2GRAY)
+    gray = cv2.cvtColor(halved_region(rgb, frame, (x0, y0, x1, y1), _FACE_SIZE), cv2.COLOR_RGB2GRAY)
     face = cv2.resize(gray, (_FACE_SIZE, _FACE_SIZE), interpolation=cv2.INTER_AREA)
     return _hex(face), _hex(cv2.flip(face, 1))

@@ -18,6 +18,7 @@ import cv2
 import numpy as np
 
 from .bundled import read_bundled
+from .frames import Frame, halved_region
 
 MODEL_FILE = "head_pose_3ddfa_v2_mb05.onnx"
 INPUT_SIZE = 120
@@ -63,7 +64,10 @@ class HeadPoseNet:
     def __init__(self) -> None:
         self.net = cv2.dnn.readNetFromONNX(np.frombuffer(read_bundled(MODEL_FILE, "head-pose model"), np.uint8))
 
-    def estimate(self, rgb: np.ndarray, box: tuple[float, float, float, float], rule: CropRule) -> HeadPose | None:
+    def estimate(
+        self, rgb: np.ndarray, box: tuple[float, float, float, float], rule: CropRule, frame: Frame | None = None
+    ) -> HeadPose | None:
+        """`frame`: the analysis image's shared downscale; a large square inside the photo is taken from it."""
         x, y, w, h = box
         mean_side = (w + h) / 2
         side = rule.scale * mean_side
@@ -82,7 +86,9 @@ class HeadPoseNet:
             region = cv2.copyMakeBorder(
                 region, top, n - top - region.shape[0], left, n - left - region.shape[1], cv2.BORDER_CONSTANT, value=0
             )
-        interp = cv2.INTER_AREA if n > INPUT_SIZE else cv2.INTER_LINEAR
+        else:
+            region = halved_region(rgb, frame, (x0, y0, x0 + n, y0 + n), INPUT_SIZE)
+        interp = cv2.INTER_AREA if region.shape[0] > INPUT_SIZE else cv2.INTER_LINEAR
         crop = cv2.resize(region, (INPUT_SIZE, INPUT_SIZE), interpolation=interp)
         blob = ((crop[:, :, ::-1].astype(np.float32) - 127.5) / 128.0).transpose(2, 0, 1)[None]
         self.net.setInput(np.ascontiguousarray(blob))
