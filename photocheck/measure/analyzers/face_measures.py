@@ -6,6 +6,7 @@ Landmark indices are MediaPipe Face Mesh's. "Left"/"right" are the subject's own
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
 import cv2
 import numpy as np
@@ -47,8 +48,12 @@ def _linear(luma: np.ndarray) -> np.ndarray:
     return (np.clip(luma, 0, 255) / 255.0) ** 2.2
 
 
-def _patch_mean(img: np.ndarray, pts: np.ndarray, radius: float) -> tuple[float, float] | None:
-    """Mean and std of img in discs around points (pixels inside the image only)."""
+def _patch_mean(
+    img: np.ndarray, pts: np.ndarray, radius: float, transform: Callable[[np.ndarray], np.ndarray] | None = None
+) -> tuple[float, float] | None:
+    """Mean and std of img (of `transform` of its values) in discs around points (pixels inside the image only).
+    The transform is applied to the gathered pixels, not the whole image: the same values, a fraction of the
+    work."""
     h, w = img.shape[:2]
     vals = []
     r = max(1, int(radius))
@@ -59,8 +64,17 @@ def _patch_mean(img: np.ndarray, pts: np.ndarray, radius: float) -> tuple[float,
             vals.append(img[y0:y1, x0:x1].reshape(-1, *img.shape[2:]))
     if not vals:
         return None
-    v = np.concatenate(vals, axis=0).astype(np.float64)
+    v = np.concatenate(vals, axis=0)
+    v = (v if transform is None else transform(v)).astype(np.float64)
     return float(v.mean()), float(v.std())
+
+
+def _median_linear(luma: np.ndarray) -> float:
+    """np.median(_linear(luma)) without raising every pixel to a power: _linear never reverses an order, so the
+    middle element(s) of luma are those of _linear(luma), and only they are converted."""
+    n = luma.size
+    middle = np.partition(luma.ravel(), [(n - 1) // 2, n // 2])[[(n - 1) // 2, n // 2]]
+    return float(np.mean(_linear(middle)))
 
 
 def noise_sigma(gray: np.ndarray) -> float | None:
@@ -70,7 +84,7 @@ def noise_sigma(gray: np.ndarray) -> float | None:
     kernel = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], dtype=np.float32)
     resp = cv2.filter2D(gray.astype(np.float32), -1, kernel)[1:-1, 1:-1]
     # white noise of sigma s gives a response with std 6s; 1.4826*MAD estimates that std
-    return float(1.4826 * np.median(np.abs(resp)) / 6.0)
+    return float(1.4826 * np.median(np.abs(resp), overwrite_input=True) / 6.0)  # a temporary: no copy
 
 
 def focus_ratio(gray: np.ndarray) -> float | None:
@@ -175,7 +189,7 @@ def _measure_region(
     bg_luma = luma_all[by0:by1, bx0:bx1][ring]
     bg_diff = None
     if bg_luma.size and face_lin:
-        bg_lin = float(np.median(_linear(bg_luma)))
+        bg_lin = _median_linear(bg_luma)
         bg_diff = float(np.log2(max(bg_lin, 1e-4) / max(face_lin, 1e-4)))
 
     side = eye_openness = eye_dark = eye_tex = lower = None
@@ -193,9 +207,8 @@ def _measure_region(
             return lm[list(idx), :2] - off
 
         light = measure_face_light(region, lm[:, :2] - off, bh)
-        linear_img = _linear(luma_img)
-        rc = _patch_mean(linear_img, pts(_RIGHT_CHEEK), radius)
-        lc = _patch_mean(linear_img, pts(_LEFT_CHEEK), radius)
+        rc = _patch_mean(luma_img, pts(_RIGHT_CHEEK), radius, _linear)
+        lc = _patch_mean(luma_img, pts(_LEFT_CHEEK), radius, _linear)
         if rc and lc:
             side = float(abs(np.log2(max(rc[0], 1e-4) / max(lc[0], 1e-4))))
         if raw.blendshapes:
