@@ -54,6 +54,16 @@ def confusion_table(
         out[lab] = {"total": total, "right": right, "row": dict(zip(predicted, row))}
         if total:
             print(f"  {lab[:14]:14}" + "".join(f"{v:11d}" for v in row) + f"{right:>5}/{total:<3}")
+    # precision: of the photos photocheck gave a label, how many carry it (columns that are labels too)
+    cells = []
+    for p in predicted:
+        called = sum(v for (a, b), v in counts.items() if b == p and a in labels)
+        if p in labels and p != "unknown" and called:  # "unknown" is no claim
+            out[p]["called"] = called
+            cells.append(f"{f'{counts[(p, p)]}/{called}':>11}")
+        else:
+            cells.append(f"{'':>11}")
+    print(f"  {'precision':14}" + "".join(cells))
     return out
 
 
