@@ -202,7 +202,12 @@ def expression(
     if jaw >= opts.surprise_jaw_min and (brow_up >= opts.surprise_brow_min or smile < opts.smile_min):
         return "surprise", _conf(jaw, opts.surprise_jaw_min)
     emotion = face.emotion
-    if emotion is not None and emotion.get("happy", 0.0) < opts.model_grimace_happy_below:
+    happy = None if emotion is None else emotion.get("happy", 0.0)
+
+    def model_happy_below(limit: float) -> bool:  # False without the model's word
+        return happy is not None and happy < limit
+
+    if model_happy_below(opts.model_grimace_happy_below):
         grimace = [
             _conf(value, threshold)
             for value, threshold in (
@@ -217,13 +222,12 @@ def expression(
         emotion.get("angry", 0.0) + emotion.get("sad", 0.0) + emotion.get("disgust", 0.0) + emotion.get("fear", 0.0) / 2
         if emotion else None
     )  # fmt: skip
-    model_says_no_smile = emotion is not None and emotion.get("happy", 0.0) < opts.model_smile_veto_below
-    if smile >= opts.smile_min and not (model_says_no_smile and smile < opts.veto_smile_below):
+    vetoed = model_happy_below(opts.model_smile_veto_below) and smile < opts.veto_smile_below
+    if smile >= opts.smile_min and not vetoed:
         surprised = emotion.get("surprise", 0.0) if emotion else 0.0
         if jaw >= opts.surprise_jaw_min and surprised >= opts.model_surprise_min:  # a laugh or a surprised smile
             return "surprise", min(opts.model_max_confidence, _conf(surprised, opts.model_surprise_min))
-        unhappy = emotion is not None and emotion.get("happy", 0.0) < opts.model_open_smile_happy_below
-        if jaw >= opts.surprise_open_jaw_min and unhappy:  # the mouth pulled wide open
+        if jaw >= opts.surprise_open_jaw_min and model_happy_below(opts.model_open_smile_happy_below):  # pulled open
             return "surprise", min(opts.model_max_confidence, _conf(jaw, opts.surprise_open_jaw_min))
         return "smile", _conf(smile, opts.smile_min)
     if abs(blink_l - blink_r) >= opts.wink_difference_min:
@@ -239,8 +243,7 @@ def expression(
             rise, threshold = signs[name] - baseline[name], getattr(opts, f"frown_{name}_rise")
             if rise >= threshold:
                 return "frown", _conf(rise, threshold)
-    if emotion and negative is not None:
-        happy = emotion.get("happy", 0.0)
+    if negative is not None and happy is not None:  # the model ran (negative needs its probabilities)
         if happy >= opts.model_smile_min:
             return "smile", min(opts.model_max_confidence, _conf(happy, opts.model_smile_min))
         if baseline is None and negative >= opts.model_frown_min:

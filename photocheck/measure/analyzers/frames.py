@@ -49,9 +49,7 @@ def region_at(
     x0, y0, x1, y1 = box
     size = (max(1, round((x1 - x0) * scale)), max(1, round((y1 - y0) * scale)))
     if frame is not None and frame.factor < 1.0 and frame.factor >= scale:
-        f = frame.factor
-        source = frame.image[int(y0 * f) : max(int(y0 * f) + 1, math.ceil(y1 * f)),
-                             int(x0 * f) : max(int(x0 * f) + 1, math.ceil(x1 * f))]  # fmt: skip
+        source = _cut(frame, box)
     else:
         source = rgb[y0:y1, x0:x1]
     if (source.shape[1], source.shape[0]) == size:
@@ -68,10 +66,8 @@ def halved_region(
     resize reads at most four times its output instead of the whole face at decode scale (8 ms for a 1300 px
     face)."""
     x0, y0, x1, y1 = box
-    f = frame.factor if frame is not None else 1.0
-    if frame is not None and f < 1.0 and min(x1 - x0, y1 - y0) * f >= min_side:
-        source = frame.image[int(y0 * f) : max(int(y0 * f) + 1, math.ceil(y1 * f)),
-                             int(x0 * f) : max(int(x0 * f) + 1, math.ceil(x1 * f))]  # fmt: skip
+    if frame is not None and frame.factor < 1.0 and min(x1 - x0, y1 - y0) * frame.factor >= min_side:
+        source = _cut(frame, box)
     else:
         source = rgb[y0:y1, x0:x1]
     while min(source.shape[:2]) >= 2 * min_side:
@@ -79,11 +75,20 @@ def halved_region(
     return np.ascontiguousarray(source)
 
 
+def _cut(frame: Frame, box: tuple[int, int, int, int]) -> np.ndarray:
+    """The frame's pixels under the analysis-image box (x0, y0, x1, y1), at least one pixel each way."""
+    x0, y0, x1, y1 = box
+    f = frame.factor
+    return frame.image[int(y0 * f) : max(int(y0 * f) + 1, math.ceil(y1 * f)),
+                       int(x0 * f) : max(int(x0 * f) + 1, math.ceil(x1 * f))]  # fmt: skip
+
+
 def _shrink(image: np.ndarray, size: tuple[int, int], last_step: int = cv2.INTER_AREA) -> np.ndarray:
-    """An area resize of `image` to `size` = (width, height), halved exactly first while it is at least twice
-    that size: OpenCV's area resize to an arbitrary size costs in proportion to the pixels it reads (5 ms from
-    a 1000 px frame to 256 px), its exact halving a fraction of that, and averaging 2x2 blocks before an area
-    resize averages the same pixels but for the odd last row or column."""
+    """A resize of `image` to `size` = (width, height), halved exactly first while it is at least twice that
+    size, then `last_step` (area unless the caller only averages): OpenCV's area resize to an arbitrary size
+    costs in proportion to the pixels it reads (5 ms from a 1000 px frame to 256 px), its exact halving a
+    fraction of that, and averaging 2x2 blocks before an area resize averages the same pixels but for the odd
+    last row or column."""
     while image.shape[1] >= 2 * size[0] and image.shape[0] >= 2 * size[1] and min(image.shape[:2]) >= 2:
         image = _halve(image)
     if (image.shape[1], image.shape[0]) == size:
