@@ -46,6 +46,7 @@ class Measurer:
         self.face_model = face_model
         self.jobs = max(1, jobs)
         self._closed = False
+        self._prepared = False
         self._detector: FaceDetector | None = None
         self._embedder: FaceEmbedder | None = None
         if faces or identity:
@@ -139,6 +140,11 @@ class Measurer:
 
     def _analyze(self, img: LoadedImage) -> ImageFacts:
         label = img.name
+        if not self._prepared:  # the first photo to measure: the networks build meanwhile, on another thread
+            self._prepared = True
+            for analyzer in (self._detector, self._embedder):
+                if analyzer is not None:
+                    analyzer.prepare()
         limit = self.limits.max_seconds_per_photo
         try:
             with time_limit(limit):

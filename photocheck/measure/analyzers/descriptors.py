@@ -89,7 +89,11 @@ class FaceEmbedder:
     """Loads the descriptor network once (hash-checked); `embed` gives one descriptor per landmarked face."""
 
     def __init__(self) -> None:
-        self._model = LazyNet(DESCRIPTOR_MODEL, "face descriptor model")
+        self._model = LazyNet(DESCRIPTOR_MODEL, "face descriptor model", (1, 3, CHIP_SIZE, CHIP_SIZE))
+
+    def prepare(self) -> None:
+        """Build the network ahead of the first face, on another thread."""
+        self._model.build_in_background()
 
     def describe_chip(self, chip: np.ndarray) -> np.ndarray:
         """The 128-D descriptor of a 150x150 RGB uint8 chip."""

@@ -22,7 +22,11 @@ MIN_FACE_SIDE = 24  # px: below this the 64 px input holds no expression
 
 class ExpressionNet:
     def __init__(self) -> None:
-        self._model = LazyNet(MODEL_FILE, "expression model")
+        self._model = LazyNet(MODEL_FILE, "expression model", (1, 1, INPUT_SIZE, INPUT_SIZE))
+
+    def prepare(self) -> None:
+        """Build the network ahead of the first face, on another thread."""
+        self._model.build_in_background()
 
     def probabilities(self, rgb: np.ndarray, box: tuple[float, float, float, float]) -> dict[str, float] | None:
         """The seven probabilities for the face in `box` (x, y, w, h) of the RGB analysis image."""

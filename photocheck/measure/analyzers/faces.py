@@ -204,7 +204,9 @@ class FaceDetector:
         self.options = options or DetectorOptions()
         self.model_path = resolve_model_path(model_path)
         self._model = read_model(self.model_path)  # missing, unreadable or damaged: ModelError now
-        self.model_sha256 = hashlib.sha256(self._model).hexdigest()  # part of the facts cache key
+        bundled = self.model_path.resolve() == BUNDLED_MODEL
+        # part of the facts cache key; the bundled model's was checked by read_model
+        self.model_sha256 = BUNDLED_MODEL_SHA256 if bundled else hashlib.sha256(self._model).hexdigest()
         self._landmarker: Any = None
         self._finalizer: weakref.finalize | None = None
         self._cascade_path = Path(cv2.data.haarcascades) / "haarcascade_profileface.xml"  # type: ignore[attr-defined]
@@ -216,9 +218,15 @@ class FaceDetector:
         self.expression = ExpressionNet()  # a learned expression signal per face (fused in evidence.labels)
         # read (and hash-checked) now, so a damaged file stops the run before any photo; its graph is built lazily
         self._small = SmallFaceDetector(self.options.small_face_min_score)
-        if self.model_path.resolve() != BUNDLED_MODEL:
+        if not bundled:
             # a user's model file is not known to be a landmarker: find out now, not on the first photo
             self._start()
+
+    def prepare(self) -> None:
+        """Build the per-face networks on another thread while the first photo is decoded and landmarked
+        (the landmarker's own graph build holds the GIL half the time: measured no faster ahead)."""
+        self._pose.prepare()
+        self.expression.prepare()
 
     def _cascade_missing(self) -> str:
         return f"OpenCV profile-face cascade missing at {self._cascade_path} (opencv-contrib-python < 5 ships it)"

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .bundled import read_bundled
+from .bundled import LazyNet
 from .frames import Frame, halved_region
 
 MODEL_FILE = "head_pose_3ddfa_v2_mb05.onnx"
@@ -62,7 +62,11 @@ class HeadPoseNet:
     """`estimate(rgb, box, rule)` -> HeadPose; about 1.5 ms per face."""
 
     def __init__(self) -> None:
-        self.net = cv2.dnn.readNetFromONNX(np.frombuffer(read_bundled(MODEL_FILE, "head-pose model"), np.uint8))
+        self._model = LazyNet(MODEL_FILE, "head-pose model", (1, 3, INPUT_SIZE, INPUT_SIZE))
+
+    def prepare(self) -> None:
+        """Build the network ahead of the first face, on another thread."""
+        self._model.build_in_background()
 
     def estimate(
         self, rgb: np.ndarray, box: tuple[float, float, float, float], rule: CropRule, frame: Frame | None = None
@@ -91,5 +95,6 @@ class HeadPoseNet:
         interp = cv2.INTER_AREA if region.shape[0] > INPUT_SIZE else cv2.INTER_LINEAR
         crop = cv2.resize(region, (INPUT_SIZE, INPUT_SIZE), interpolation=interp)
         blob = ((crop[:, :, ::-1].astype(np.float32) - 127.5) / 128.0).transpose(2, 0, 1)[None]
-        self.net.setInput(np.ascontiguousarray(blob))
-        return angles_from_params(self.net.forward()[0])
+        net = self._model.net
+        net.setInput(np.ascontiguousarray(blob))
+        return angles_from_params(net.forward()[0])
