@@ -3,8 +3,9 @@
     .venv/bin/python bench/fit_lighting.py [FOLDER]
 
 Every labelled photo is judged inside the set of its labelled person (as users upload), which gives its subject
-face. The setting is then recomputed for a grid of the four scene thresholds (backdrop-min-plain,
-outdoor-min-vegetation, outdoor-min-sky, outdoor-min-pale-sky; the rest as in the pack), and:
+face. The setting is then recomputed for a grid of the scene thresholds (backdrop-min-plain,
+outdoor-min-vegetation, outdoor-min-sky, outdoor-min-pale-sky, outdoor-min-blurred-foliage,
+blurred-foliage-max-lightness; the rest as in the pack), and:
 
 - in-sample: the confusion at the pack's values, and the grid point that scores best on all photos;
 - leave-one-person-out: for each person, the grid point that scores best on everyone else, applied to that
@@ -41,6 +42,8 @@ GRID = {
     "outdoor_min_vegetation": (0.1, 0.15, 0.2, 0.25, 0.3),
     "outdoor_min_sky": (0.1, 0.15, 0.3, 0.5),
     "outdoor_min_pale_sky": (0.4, 0.5, 0.6, 0.7, 1.1),
+    "outdoor_min_blurred_foliage": (0.1, 0.15, 0.2, 0.3, 1.1),  # 1.1: the cue off
+    "blurred_foliage_max_lightness": (40.0, 50.0, 60.0),
 }
 WRONG_COST = 4
 
@@ -106,6 +109,9 @@ def _features(facts, face) -> list[float]:
         hardness / 5.0,
         math.log(face_kelvin / 5000.0),
         1.0 if not facts.chroma else 0.0,  # black and white: no colour evidence at all
+        facts.foliage_fraction or 0.0,
+        (facts.background_lightness if facts.background_lightness is not None else 50.0) / 50.0,
+        facts.background_mottle or 0.0,
     ]
 
 
@@ -123,7 +129,7 @@ def logistic_held_out(photos, bands=(0.7, 0.8, 0.9), l2: float = 1.0) -> dict[fl
         mu, sd = x[train].mean(0), x[train].std(0) + 1e-6
         xb = np.c_[(x[train] - mu) / sd, np.ones(train.sum())]
         w = np.zeros(xb.shape[1])
-        for _ in range(2000):  # plain gradient descent: 13 features, 150 photos
+        for _ in range(2000):  # plain gradient descent: 16 features, 150 photos
             grad = xb.T @ (1 / (1 + np.exp(-xb @ w)) - y[train]) / len(xb)
             grad[:-1] += l2 * w[:-1] / len(xb)
             w -= 0.5 * grad

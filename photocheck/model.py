@@ -135,6 +135,12 @@ class LightingFacts:
     sky_fade: float | None = None
     chroma: float | None = None  # mean Lab chroma of the picture (0 for black-and-white)
     clipped_share: float | None = None  # share of pixels with a channel at 250 or more
+    # share of the background that is foliage-green whatever its texture (defocused leaves are smooth), the
+    # background's mean CIE L*, and how blotchy its brightness is at a coarse scale (coefficient of variation
+    # after a blur): light through out-of-focus leaves is mottled, a lit wall or backdrop is even
+    foliage_fraction: float | None = None
+    background_lightness: float | None = None
+    background_mottle: float | None = None
 
 
 EMBEDDING_SIZE = 128  # dlib's face descriptor

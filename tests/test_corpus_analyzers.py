@@ -151,6 +151,31 @@ def test_studio_backdrops_read_indoor_and_padding_is_not_background(corpus_facts
         assert (label["setting"], label["cue"]) == ("outdoor", "vegetation"), (path, label)
 
 
+def test_out_of_focus_leaves_read_outdoor_and_green_backdrops_do_not(corpus_facts, checker):
+    """Portraits shot outdoors with a shallow depth of field: the leaves behind are smooth, so not "textured
+    green", but they are dark and mottled where a lit green studio backdrop is bright and even. The five such
+    corpus photos (one of them, aflw2000_00971, behind a flat enough blur to have read as a backdrop) are
+    outdoor by `blurred foliage`; the AFLW portraits before a lit yellow-green backdrop and a green-cast family
+    snapshot are not."""
+    by = {row["path"]: f for row, f in corpus_facts}
+    opts = checker.pack.classify.lighting
+    for path in ("aflw2000_02810/2dasl_image02810.jpg", "aflw2000_02713/2dasl_image02713.jpg",
+                 "aflw2000_00971/2dasl_image00971.jpg", "human_stock_teen7/human_stock-teen-7.jpg",
+                 "aflw_22568/mmpose_image22568.jpg"):  # fmt: skip
+        label = classify.lighting(by[path].lighting, opts, _subject(by[path]))
+        assert (label["setting"], label["cue"]) == ("outdoor", "blurred foliage"), (path, label)
+        assert by[path].lighting.vegetation_fraction < opts.outdoor_min_vegetation  # not textured enough
+    backdrops = [p for p in by if p.startswith("aflw_yellow_model/") and (by[p].lighting.foliage_fraction or 0) > 0.5]
+    assert len(backdrops) >= 4, backdrops
+    for path in (*backdrops, "various/gfpgan_10045.png"):
+        facts = by[path].lighting
+        assert facts.background_lightness > opts.blurred_foliage_max_lightness or (
+            facts.background_mottle < opts.blurred_foliage_min_mottle
+        ), (path, facts)
+        label = classify.lighting(facts, opts, _subject(by[path]))
+        assert label["setting"] != "outdoor", (path, label)
+
+
 def test_a_pale_sky_counts_only_above_a_textured_background(corpus_facts, checker):
     """Overcast, hazy and clipped skies are grey-white; so are white walls and studio backdrops. A pale region
     counts as sky only where the background is not a flat backdrop: a clipped evening sky (deepface_img31) and a

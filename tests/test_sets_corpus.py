@@ -238,14 +238,14 @@ def test_lighting_classifier_against_labels(set_checker, corpus_facts):
     print(f"\nlighting setting: decided {sum(decided.values())}/{total}, right {right}/{sum(decided.values())}")
     print(f"setting confusion {dict(setting)}\nsunny/overcast {dict(light)}")
     labelled = sum(v for (a, _), v in setting.items() if a != "unknown")
-    # measured (LI10's doc): 108 of 149 decided, 102 right; indoor 90/118, outdoor 12/31 (mostly unknown)
-    assert sum(decided.values()) >= 0.7 * labelled
-    assert right / sum(decided.values()) >= 0.9
+    # measured (LI10's doc): 112 of 149 decided, 107 right; indoor 90/118, outdoor 17/31 (mostly unknown)
+    assert sum(decided.values()) >= 0.74 * labelled
+    assert right / sum(decided.values()) >= 0.95
     indoor = sum(v for (a, _), v in setting.items() if a == "indoor")
     outdoor = sum(v for (a, _), v in setting.items() if a == "outdoor")
-    assert setting[("indoor", "indoor")] >= 0.75 * indoor
-    assert setting[("outdoor", "outdoor")] >= 0.38 * outdoor
-    assert setting[("outdoor", "indoor")] <= 4 and setting[("indoor", "outdoor")] <= 2
+    assert setting[("indoor", "indoor")] >= 0.76 * indoor
+    assert setting[("outdoor", "outdoor")] >= 0.54 * outdoor
+    assert setting[("outdoor", "indoor")] <= 3 and setting[("indoor", "outdoor")] <= 2
 
 
 def test_a_set_lit_only_soft_and_frontal_is_asked_for_side_or_hard_light(set_checker, corpus_facts):

@@ -95,6 +95,14 @@ class LightingOptions:
     # textured green (leaves, grass) over at least this share of the background: outdoors. Corpus: outdoor
     # photos 0.29-0.62 where it is the only evidence, indoor photos up to 0.23 (a green backdrop, a plant)
     outdoor_min_vegetation: float = 0.25
+    # out-of-focus leaves (a shallow depth of field outdoors), which are smooth and so not "textured green":
+    # foliage-green over at least this share of the background, a background no lighter than this (CIE L*: a
+    # lit green backdrop is brighter) and at least this mottled. Corpus: the five such outdoor photos read green
+    # 0.19-0.79, L* 19-44, mottle 0.46-0.75; lit yellow-green backdrops L* 82-94 and mottle 0.12-0.23, a
+    # green-cast family snapshot green 0.22, L* 54, mottle 0.36
+    outdoor_min_blurred_foliage: float = 0.15
+    blurred_foliage_max_lightness: float = 50.0
+    blurred_foliage_min_mottle: float = 0.4
     # a flat background (studio backdrop, bare wall) over at least this share, when at least
     # backdrop-min-background of the frame is background: indoors
     backdrop_min_plain: float = 0.7
@@ -317,8 +325,8 @@ def _sun_or_shade(facts: LightingFacts, face: FaceFacts | None, opts: LightingOp
 
 
 def _image_cue(facts: LightingFacts, opts: LightingOptions, face: FaceFacts | None) -> str | None:
-    """The first image evidence that decides the setting: blue sky, vegetation, a plain backdrop, pale sky (only
-    where the background is not a backdrop), warm light."""
+    """The first image evidence that decides the setting: blue sky, vegetation, blurred foliage, a plain
+    backdrop, pale sky (only where the background is not a backdrop), warm light."""
     face_luma = face.luma_mean if face is not None else None
     sky = facts.sky_fraction or 0.0
     fades = facts.sky_fade is None or facts.sky_fade >= opts.sky_min_fade
@@ -328,6 +336,13 @@ def _image_cue(facts: LightingFacts, opts: LightingOptions, face: FaceFacts | No
         return "sky"
     if (facts.vegetation_fraction or 0.0) >= opts.outdoor_min_vegetation:
         return "vegetation"
+    if (
+        (facts.foliage_fraction or 0.0) >= opts.outdoor_min_blurred_foliage
+        and facts.background_lightness is not None
+        and facts.background_lightness <= opts.blurred_foliage_max_lightness
+        and (facts.background_mottle or 0.0) >= opts.blurred_foliage_min_mottle
+    ):
+        return "blurred foliage"
     if (
         facts.background_plain is not None
         and facts.background_plain >= opts.backdrop_min_plain

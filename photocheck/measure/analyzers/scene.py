@@ -10,6 +10,8 @@ added) is cut off first: it is neither a wall nor sky.
   its bottom one: a clear sky is deepest blue overhead and paler toward the horizon, a painted or printed wall
   is as blue at the bottom as at the top, or bluer;
 - vegetation: textured green (leaves, grass), which rooms seldom hold;
+- foliage: the same green at any texture, with the background's lightness and mottle, so the judge can tell
+  out-of-focus leaves (dark, blotchy: a shallow depth of field outdoors) from a lit green backdrop (bright, even);
 - plain: the share of the background that is flat, such as a studio backdrop or a painted wall;
 - over the whole picture: the mean chroma and the share of clipped pixels (direct sun saturates and clips).
 Each share is of the background, so a face-filling crop (little background) carries little evidence; the
@@ -30,6 +32,7 @@ _BLUE_SKY_MIN_LIGHTNESS, _BLUE_SKY_MAX_B = 55.0, -8.0  # CIE L* and b*: light an
 _PALE_SKY_MIN_LIGHTNESS, _PALE_SKY_MAX_CHROMA = 75.0, 10.0  # bright and nearly grey
 _GREEN_MAX_A, _GREEN_MIN_B = -6.0, 4.0  # a* and b* of foliage: green with some yellow
 _CLIPPED_LEVEL = 250  # a channel at or above this is clipped
+_MOTTLE_BLUR = 1 / 60  # the mottle's blur (sigma) as a share of the frame's width: blotches, not edges
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,11 @@ class Scene:
     # more. Direct sun gives saturated colours and clipped highlights; overcast light, muted colours and none
     chroma: float | None = None
     clipped_share: float | None = None
+    # foliage-green share of the background at any texture, its mean L*, and the coefficient of variation of its
+    # blurred brightness (defocused leaves: dark and mottled; a green backdrop: bright and even)
+    foliage_fraction: float | None = None
+    background_lightness: float | None = None
+    background_mottle: float | None = None
 
 
 def _content_bounds(gray: np.ndarray) -> tuple[int, int, int, int]:
@@ -105,7 +113,10 @@ def analyze_scene(rgb_small: np.ndarray, subject_box: tuple[float, float, float,
     texture = cv2.blur(np.sqrt(gx * gx + gy * gy) / 4.0, (5, 5))
     flat = texture < _FLAT_GRADIENT
     plain = float(np.mean(flat[background]))
-    vegetation = float(np.mean(((a < _GREEN_MAX_A) & (b > _GREEN_MIN_B) & ~flat)[background]))
+    green = (a < _GREEN_MAX_A) & (b > _GREEN_MIN_B)
+    vegetation = float(np.mean((green & ~flat)[background]))
+    coarse = cv2.GaussianBlur(gray, (0, 0), max(2.0, w * _MOTTLE_BLUR))[background]
+    mottle = float(coarse.std() / max(1.0, float(coarse.mean())))
 
     smooth = (texture < _SKY_SMOOTH_GRADIENT) & background
     above = background.copy()
@@ -125,6 +136,9 @@ def analyze_scene(rgb_small: np.ndarray, subject_box: tuple[float, float, float,
         pale_sky_fraction=pale[0],
         pale_sky_luma=pale[1],
         sky_fade=_fade(blue_sky, b),
+        foliage_fraction=round(float(np.mean(green[background])), 4),
+        background_lightness=round(float(light[background].mean()), 2),
+        background_mottle=round(mottle, 4),
         **whole,
     )
 
