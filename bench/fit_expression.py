@@ -4,8 +4,8 @@
 
 Every labelled photo is judged inside the set of its labelled person (as users upload), which gives each
 subject face and, where the set has neutral photos of the person, their baseline. The labels are then recomputed
-for a grid of the three model thresholds (smile, frown, surprise) and the absolute mouth-frown one (the vetoes
-and the rest as in the pack), and:
+for a grid of the three model thresholds (smile, frown, surprise), the absolute mouth-frown one, the raised-brows
+surprise and the faint smile (the vetoes and the rest as in the pack), and:
 
 - in-sample: the score of every grid point on all photos (what the pack's values were read from);
 - leave-one-person-out: for each person, the grid point that scores best on everyone else, applied to that
@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from datasets import corpus_dir, leave_one_person_out, read_labels  # noqa: E402  (the one path helper)
 
 from photocheck import Checker  # noqa: E402
-from photocheck.evidence.labels import ExpressionOptions, expression  # noqa: E402
+from photocheck.evidence.labels import ExpressionOptions, expression, expression_baseline  # noqa: E402
 
 EXPRESSIONS = ("neutral", "smile", "frown", "surprise", "other")
 GRID = {
@@ -38,11 +38,15 @@ GRID = {
     "model_frown_min": (0.75, 0.8, 0.85, 0.9, 0.95, 2.0),
     "model_surprise_min": (0.8, 0.9, 0.95, 1.01),
     "frown_mouth_min": (0.15, 0.2, 0.25),
+    "surprise_raised_brows_min": (0.35, 0.4, 0.45, 1.1),  # 1.1: that test off
+    "faint_smile_min": (0.35, 0.4, 0.42, 1.1),
 }
 
 
-def judged_faces(folder: Path) -> list[tuple[str, str, object, dict | None]]:
-    """(person, label, subject face facts, baseline) for every labelled photo, judged in its person's set."""
+def judged_faces(folder: Path) -> list[tuple[str, str, object, tuple | None]]:
+    """(person, label, subject face facts, the person's faces a baseline is read from) for every labelled photo,
+    judged in its person's set. The baseline itself depends on the thresholds (a face the model calls a frown
+    is no neutral face of the baseline), so `labels_for` recomputes it for each grid point, as a check would."""
     rows = [r for r in read_labels(folder) if r["expression"] in EXPRESSIONS]
     by: dict[str, list] = defaultdict(list)
     with Checker() as checker:
@@ -53,15 +57,26 @@ def judged_faces(folder: Path) -> list[tuple[str, str, object, dict | None]]:
             groups = [items] if person not in ("various", "no_face") and len(items) > 1 else [[it] for it in items]
             for group in groups:
                 evidence = checker.evidence([f for _, f in group])
+                who = evidence.identity
+                own = None  # as build_evidence: the matched subject faces of a set with one identity
+                if who.basis != "none" and not who.mixed:
+                    own = tuple(p.subject for p in evidence.photos
+                                if p.subject is not None and p.identity.status == "match")  # fmt: skip
                 for (row, _), photo in zip(group, evidence.photos):
                     if photo.subject is not None and photo.subject.blendshapes:
                         key = person if len(group) > 1 else f"{person}/{row['path']}"
-                        out.append((key, row["expression"], photo.subject, evidence.expression_baseline))
+                        out.append((key, row["expression"], photo.subject, own))
     return out
 
 
 def labels_for(faces, opts: ExpressionOptions) -> list[str | None]:
-    return [expression(face, opts, baseline)[0] for _, _, face, baseline in faces]
+    baselines: dict[int, dict | None] = {}  # per set (its faces tuple), for these thresholds
+    labels = []
+    for _, _, face, own in faces:
+        if own is not None and id(own) not in baselines:
+            baselines[id(own)] = expression_baseline(list(own), opts)
+        labels.append(expression(face, opts, baselines.get(id(own)) if own is not None else None)[0])
+    return labels
 
 
 def score(truth: list[str], predicted: list[str | None]) -> float:

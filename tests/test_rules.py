@@ -357,6 +357,28 @@ def test_a_grimace_is_other_unless_the_model_reads_it_happy():
     assert _expression(NEUTRAL_MODEL, surprised)[0] == "surprise"  # an open, raised face stays a surprise
 
 
+def test_raised_brows_with_wide_eyes_or_a_dropped_lip_are_a_surprise_with_the_mouth_nearly_shut():
+    raised = {"browInnerUp": 0.5, "browOuterUpLeft": 0.5, "browOuterUpRight": 0.45}
+    assert _expression(NEUTRAL_MODEL, {**raised, "eyeWideLeft": 0.15, "eyeWideRight": 0.15})[0] == "surprise"
+    assert _expression(None, {**raised, "mouthLowerDownLeft": 0.7, "mouthLowerDownRight": 0.6})[0] == "surprise"
+    assert _expression(NEUTRAL_MODEL, raised)[0] == "neutral"  # raised brows alone: many neutral faces do that
+    inner_only = {"browInnerUp": 0.8, "browOuterUpLeft": 0.1, "browOuterUpRight": 0.1, "eyeWideLeft": 0.2,
+                  "eyeWideRight": 0.2}  # fmt: skip
+    assert _expression(NEUTRAL_MODEL, inner_only)[0] == "neutral"  # both inner and outer brows must rise
+    smiling = {**raised, "eyeWideLeft": 0.15, "eyeWideRight": 0.15, "mouthSmileLeft": 0.8, "mouthSmileRight": 0.8}
+    assert _expression({**NEUTRAL_MODEL, "happy": 0.95, "neutral": 0.0}, smiling)[0] == "smile"  # read first
+
+
+def test_a_faint_blendshape_smile_the_model_reads_happy_is_a_smile():
+    faint = {"mouthSmileLeft": 0.45, "mouthSmileRight": 0.42}
+    label, confidence = _expression({**NEUTRAL_MODEL, "happy": 0.6, "neutral": 0.4}, faint)
+    assert label == "smile" and confidence <= PACK.classify.expression.model_max_confidence
+    assert _expression({**NEUTRAL_MODEL, "happy": 0.3, "neutral": 0.7}, faint)[0] == "neutral"  # the model disagrees
+    assert _expression(None, faint)[0] == "neutral"  # without the model, the blendshapes alone are under smile-min
+    fainter = {"mouthSmileLeft": 0.35, "mouthSmileRight": 0.35}
+    assert _expression({**NEUTRAL_MODEL, "happy": 0.6, "neutral": 0.4}, fainter)[0] == "neutral"
+
+
 def test_a_smile_shaped_mouth_pulled_wide_open_is_a_surprise_unless_the_model_reads_it_happy():
     wide = {"mouthSmileLeft": 0.56, "mouthSmileRight": 0.56, "jawOpen": 0.54}
     assert _expression({**NEUTRAL_MODEL, "happy": 0.42, "neutral": 0.0}, wide)[0] == "surprise"
