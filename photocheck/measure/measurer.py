@@ -16,7 +16,7 @@ from PIL import Image
 
 from ..errors import CheckerClosedError, ImageLoadError, ModelError
 from ..model import ImageFacts
-from .analyzers import ANALYZER_VERSION, FaceDetector, FaceEmbedder, analyze, failed_facts
+from .analyzers import ANALYZER_VERSION, LAB_TABLES, FaceDetector, FaceEmbedder, analyze, failed_facts
 from .cache import FactsCache, default_cache_dir
 from .imageio import LoadedImage, decode_bytes, from_array, from_pil, load_path, read_file
 from .options import DetectorOptions, LoadLimits
@@ -105,6 +105,7 @@ class Measurer:
         label = name or (str(source) if isinstance(source, (str, os.PathLike)) else "<upload>")
         if self.cache is not None and isinstance(source, (str, os.PathLike, bytes, bytearray, memoryview)):
             return self._cached_facts(source, label)
+        self._prepare_once()
         try:
             img = self._load(source, label)
         except ImageLoadError as e:
@@ -129,6 +130,7 @@ class Measurer:
 
     def _measure_bytes(self, data: bytes, digest: str, label: str) -> ImageFacts:
         """Decode and analyse bytes already read and hashed; store the facts in the cache."""
+        self._prepare_once()
         try:
             img = decode_bytes(data, label, self.limits, digest=digest)
         except ImageLoadError as e:
@@ -138,13 +140,19 @@ class Measurer:
             self.cache.put(facts)
         return facts
 
+    def _prepare_once(self) -> None:
+        """Before the first photo is decoded: the networks and OpenCV's Lab tables build meanwhile, on other
+        threads (the run pays for them only once it has a photo to measure)."""
+        if self._prepared:
+            return
+        self._prepared = True
+        LAB_TABLES.build_in_background()
+        for analyzer in (self._detector, self._embedder):
+            if analyzer is not None:
+                analyzer.prepare()
+
     def _analyze(self, img: LoadedImage) -> ImageFacts:
         label = img.name
-        if not self._prepared:  # the first photo to measure: the networks build meanwhile, on another thread
-            self._prepared = True
-            for analyzer in (self._detector, self._embedder):
-                if analyzer is not None:
-                    analyzer.prepare()
         limit = self.limits.max_seconds_per_photo
         try:
             with time_limit(limit):

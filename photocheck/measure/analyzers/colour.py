@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+
+import cv2
 import numpy as np
 
 # sRGB level -> linear light, as a lookup table (cv2.LUT): a power per pixel costs more than the rest together
@@ -19,3 +22,29 @@ def kelvin_of(linear_rgb_mean: np.ndarray) -> float | None:
         return None
     n = (x_ / s - 0.3320) / (0.1858 - y_ / s)
     return float(np.clip(449.0 * n**3 + 3525.0 * n**2 + 6823.3 * n + 5520.33, 1500.0, 15000.0))
+
+
+class LabTables:
+    """OpenCV builds its 8-bit Lab conversion tables on the first RGB2LAB call: 50-70 ms, once per process.
+    `build_in_background` does that call on another thread (cv2 releases the GIL) while the first photo is
+    decoded and landmarked; `wait` is called before the first Lab conversion of the photo, so the tables are
+    never read while they are being written (OpenCV's lazy set-up is not meant for two threads at once)."""
+
+    def __init__(self) -> None:
+        self._builder: threading.Thread | None = None
+
+    def build_in_background(self) -> None:
+        if self._builder is None:
+            self._builder = threading.Thread(target=self._build, name="photocheck Lab tables", daemon=True)
+            self._builder.start()
+
+    @staticmethod
+    def _build() -> None:
+        cv2.cvtColor(np.zeros((1, 1, 3), np.uint8), cv2.COLOR_RGB2LAB)
+
+    def wait(self) -> None:
+        if self._builder is not None:
+            self._builder.join()
+
+
+LAB_TABLES = LabTables()
