@@ -21,6 +21,7 @@ import hashlib
 import math
 import os
 import sys
+import threading
 import types
 import weakref
 from collections.abc import Iterator
@@ -77,10 +78,17 @@ def _import_mediapipe() -> None:
     audio, text, decision and retrieval tasks too. While MediaPipe imports, those modules are stand-ins in
     sys.modules; afterwards they are taken out again, so any later import, the program's own included, gets
     the real modules, and whatever MediaPipe holds of them reaches the real module through its stand-in on
-    first use.
+    first use. Callers on two threads (`FaceDetector.prepare` imports it ahead) take turns.
     """
-    if "mediapipe.tasks.python.vision" in sys.modules:
-        return
+    with _MEDIAPIPE_IMPORT:
+        if "mediapipe.tasks.python.vision" not in sys.modules:
+            _import_mediapipe_vision()
+
+
+_MEDIAPIPE_IMPORT = threading.Lock()
+
+
+def _import_mediapipe_vision() -> None:
     stand_ins = {name: _Deferred(name) for name in ("matplotlib", "matplotlib.pyplot") if name not in sys.modules}
     if "matplotlib.pyplot" not in stand_ins:  # the program uses pyplot already: nothing to save
         stand_ins = {}
@@ -223,10 +231,12 @@ class FaceDetector:
             self._start()
 
     def prepare(self) -> None:
-        """Build the per-face networks on another thread while the first photo is decoded and landmarked
+        """Build the per-face networks, and import MediaPipe, on other threads while the first photo is decoded
         (the landmarker's own graph build holds the GIL half the time: measured no faster ahead)."""
         self._pose.prepare()
         self.expression.prepare()
+        # MediaPipe's import (~60 ms of Python) interleaves with the decode, which releases the GIL
+        threading.Thread(target=_import_mediapipe, name="photocheck mediapipe import", daemon=True).start()
 
     def _cascade_missing(self) -> str:
         return f"OpenCV profile-face cascade missing at {self._cascade_path} (opencv-contrib-python < 5 ships it)"
