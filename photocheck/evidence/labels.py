@@ -282,9 +282,9 @@ def expression(
         if baseline is None and negative >= opts.model_frown_min:
             return "frown", min(opts.model_max_confidence, _conf(negative, opts.model_frown_min))
     # neutral: confident when every expression score is well below its threshold
-    nearest = max(
-        smile / opts.smile_min, jaw / opts.surprise_jaw_min,
-        *(signs[n] / getattr(opts, f"frown_{n}_min") for n in _FROWN_SIGNS),
+    nearest = max(  # a threshold set to 0 is passed by any score: guarded, not divided by
+        smile / max(opts.smile_min, 1e-6), jaw / max(opts.surprise_jaw_min, 1e-6),
+        *(signs[n] / max(getattr(opts, f"frown_{n}_min"), 1e-6) for n in _FROWN_SIGNS),
     )  # fmt: skip
     return "neutral", round(max(0.5, 1.0 - nearest / 2), 3)
 

@@ -104,7 +104,8 @@ def measure_face_light(region: np.ndarray, landmarks: np.ndarray, face_height: f
     hardness = float(np.percentile(steep, 95))
 
     skin_luma = lin_luma[mask]
-    lit = mask & (lin_luma >= np.percentile(skin_luma, 75)) & (region.max(axis=2) < 250)
+    brightest = np.maximum(np.maximum(region[..., 0], region[..., 1]), region[..., 2])  # not max(axis=2): 6x slower
+    lit = mask & (lin_luma >= np.percentile(skin_luma, 75)) & (brightest < 250)
     lit_rgb = region[lit].astype(np.float32)
     # a black-and-white photo has no colour temperature (its grey would read as 6500 K daylight)
     coloured = lit.sum() >= 50 and float(np.abs(lit_rgb - lit_rgb.mean(axis=1, keepdims=True)).mean()) >= 1.0

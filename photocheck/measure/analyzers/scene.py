@@ -61,18 +61,23 @@ class Scene:
 def _content_bounds(gray: np.ndarray) -> tuple[int, int, int, int]:
     """Rows and columns left once uniform near-black or near-white bars on the borders are cut off."""
 
-    def bar(line: np.ndarray) -> bool:
-        return float(line.std()) < 2.0 and (float(line.mean()) < 12.0 or float(line.mean()) > 245.0)
+    def bars(lines: np.ndarray) -> np.ndarray:  # per row of `lines`: is it a uniform dark or light bar?
+        mean = lines.mean(axis=1)
+        return (lines.std(axis=1) < 2.0) & ((mean < 12.0) | (mean > 245.0))
 
     h, w = gray.shape
     top, bottom, left, right = 0, h, 0, w
-    while top < bottom - 8 and bar(gray[top, left:right]):
+    # the rows are judged across the whole width, then the columns over the rows left (one pass each, not a
+    # numpy call per line: 2 ms on a letterboxed crop)
+    row_bar = bars(gray)
+    while top < bottom - 8 and row_bar[top]:
         top += 1
-    while bottom > top + 8 and bar(gray[bottom - 1, left:right]):
+    while bottom > top + 8 and row_bar[bottom - 1]:
         bottom -= 1
-    while left < right - 8 and bar(gray[top:bottom, left]):
+    column_bar = bars(np.ascontiguousarray(gray[top:bottom].T))
+    while left < right - 8 and column_bar[left]:
         left += 1
-    while right > left + 8 and bar(gray[top:bottom, right - 1]):
+    while right > left + 8 and column_bar[right - 1]:
         right -= 1
     # a resized bar leaves a blended line or two at its edge: skip those with it
     top, left = top + 2 * (top > 0), left + 2 * (left > 0)
@@ -100,21 +105,27 @@ def analyze_scene(rgb_small: np.ndarray, subject_box: tuple[float, float, float,
         head_top = int(max(0, y - 0.6 * bh))
     background = ~person
     share = float(background.mean())
+    n_background = int(np.count_nonzero(background))
+
+    def share_of_background(mask: np.ndarray) -> float:  # the mean of mask[background], without the copy
+        return float(np.count_nonzero(mask & background) / n_background)
     lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB).astype(np.float32)
     light, a, b = lab[..., 0] * (100.0 / 255.0), lab[..., 1] - 128.0, lab[..., 2] - 128.0
     chroma = np.sqrt(a * a + b * b)
-    clipped = float(np.mean(rgb.max(axis=2) >= _CLIPPED_LEVEL))
+    # the brightest channel per pixel, as two elementwise maxima: numpy's max over a 3-long last axis took 1.8 ms
+    brightest = np.maximum(np.maximum(rgb[..., 0], rgb[..., 1]), rgb[..., 2])
+    clipped = float(np.mean(brightest >= _CLIPPED_LEVEL))
     whole = {"chroma": round(float(chroma.mean()), 2), "clipped_share": round(clipped, 4)}
-    if background.sum() < 100:
+    if n_background < 100:
         return Scene(round(share, 4), None, None, None, None, None, None, **whole)
 
     gx = cv2.Sobel(gray, cv2.CV_32F, 1, 0)
     gy = cv2.Sobel(gray, cv2.CV_32F, 0, 1)
     texture = cv2.blur(np.sqrt(gx * gx + gy * gy) / 4.0, (5, 5))
     flat = texture < _FLAT_GRADIENT
-    plain = float(np.mean(flat[background]))
+    plain = share_of_background(flat)
     green = (a < _GREEN_MAX_A) & (b > _GREEN_MIN_B)
-    vegetation = float(np.mean((green & ~flat)[background]))
+    vegetation = share_of_background(green & ~flat)
     coarse = cv2.GaussianBlur(gray, (0, 0), max(2.0, w * _MOTTLE_BLUR))[background]
     mottle = float(coarse.std() / max(1.0, float(coarse.mean())))
 
@@ -136,7 +147,7 @@ def analyze_scene(rgb_small: np.ndarray, subject_box: tuple[float, float, float,
         pale_sky_fraction=pale[0],
         pale_sky_luma=pale[1],
         sky_fade=_fade(blue_sky, b),
-        foliage_fraction=round(float(np.mean(green[background])), 4),
+        foliage_fraction=round(share_of_background(green), 4),
         background_lightness=round(float(light[background].mean()), 2),
         background_mottle=round(mottle, 4),
         **whole,
