@@ -183,9 +183,14 @@ def _frown_signs(b: dict[str, float]) -> dict[str, float]:
     }
 
 
+def _relative(value: float, threshold: float) -> float:
+    """`value` in units of `threshold`; a threshold set to 0 counts as 1e-6 (an option is never divided by)."""
+    return value / max(threshold, 1e-6)
+
+
 def _conf(value: float, threshold: float) -> float:
     """0.5 at the threshold, 1.0 twice as far past it."""
-    return round(min(1.0, 0.5 + abs(value - threshold) / max(threshold, 1e-6) / 2), 3)
+    return round(min(1.0, 0.5 + _relative(abs(value - threshold), threshold) / 2), 3)
 
 
 def pose_confidence(face: FaceFacts, opts: PoseOptions) -> float | None:
@@ -282,9 +287,9 @@ def expression(
         if baseline is None and negative >= opts.model_frown_min:
             return "frown", min(opts.model_max_confidence, _conf(negative, opts.model_frown_min))
     # neutral: confident when every expression score is well below its threshold
-    nearest = max(  # a threshold set to 0 is passed by any score: guarded, not divided by
-        smile / max(opts.smile_min, 1e-6), jaw / max(opts.surprise_jaw_min, 1e-6),
-        *(signs[n] / max(getattr(opts, f"frown_{n}_min"), 1e-6) for n in _FROWN_SIGNS),
+    nearest = max(
+        _relative(smile, opts.smile_min), _relative(jaw, opts.surprise_jaw_min),
+        *(_relative(signs[n], getattr(opts, f"frown_{n}_min")) for n in _FROWN_SIGNS),
     )  # fmt: skip
     return "neutral", round(max(0.5, 1.0 - nearest / 2), 3)
 

@@ -16,7 +16,8 @@ from PIL import Image
 
 from ..errors import CheckerClosedError, ImageLoadError, ModelError
 from ..model import ImageFacts
-from .analyzers import ANALYZER_VERSION, LAB_TABLES, FaceDetector, FaceEmbedder, analyze, failed_facts
+from .analyzers import ANALYZER_VERSION, FaceDetector, FaceEmbedder, analyze, failed_facts
+from .analyzers.colour import LAB_TABLES
 from .cache import FactsCache, default_cache_dir
 from .imageio import LoadedImage, decode_bytes, from_array, from_pil, load_path, read_file
 from .options import DetectorOptions, LoadLimits
@@ -146,7 +147,7 @@ class Measurer:
         if self._prepared:
             return
         self._prepared = True
-        LAB_TABLES.build_in_background()
+        LAB_TABLES.build_ahead()
         for analyzer in (self._detector, self._embedder):
             if analyzer is not None:
                 analyzer.prepare()

@@ -8,7 +8,6 @@ import cv2
 
 from ...model import ImageFacts
 from ..imageio import LoadedImage
-from .colour import LAB_TABLES
 from .descriptors import FaceEmbedder
 from .face_measures import measure_face
 from .faces import DETECT_LONG_SIDE, FaceDetector
@@ -20,7 +19,7 @@ from .quality import analyze_basic
 # bump when a measurement changes meaning: cached facts of another version are measured again
 ANALYZER_VERSION = "20"
 
-__all__ = ["ANALYZER_VERSION", "LAB_TABLES", "FaceDetector", "FaceEmbedder", "analyze", "failed_facts"]
+__all__ = ["ANALYZER_VERSION", "FaceDetector", "FaceEmbedder", "analyze", "failed_facts"]
 
 
 def failed_facts(path: str, content_hash: str, reason: str) -> ImageFacts:
@@ -42,9 +41,7 @@ def analyze(img: LoadedImage, detector: FaceDetector | None, embedder: FaceEmbed
     faces = None
     if detector is not None:
         measured = []
-        found = detector.detect(img.rgb, frame)
-        LAB_TABLES.wait()  # the face measures below convert to Lab (built meanwhile on another thread)
-        for raw in found:
+        for raw in detector.detect(img.rgb, frame):
             face = measure_face(raw, img.rgb, img.scale, frame)
             hashes = face_hashes(img.rgb, raw.box, frame)
             if hashes:
@@ -60,7 +57,6 @@ def analyze(img: LoadedImage, detector: FaceDetector | None, embedder: FaceEmbed
     subject = max(faces, key=lambda f: f.box[2] * f.box[3]) if faces else None
     k = small.shape[1] * img.scale / w  # full-resolution pixels -> `small` pixels
     subject_box = None if subject is None else tuple(v * k for v in subject.box)
-    LAB_TABLES.wait()  # as is the scene
     lighting = analyze_lighting(img, small, subject_box)  # type: ignore[arg-type]  # 4 floats
     return ImageFacts(
         path=img.name,

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-import threading
 from pathlib import Path
 from typing import Any
 
 from ...errors import ModelError
 from ...safe_files import read_regular_file
+from .ahead import Ahead
 
 MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
 
@@ -59,35 +59,23 @@ class LazyNet:
         self.input_shape = input_shape  # for the warm-up pass of a background build
         self._model = read_bundled(name, what)
         self._net: Any = None
-        self._builder: threading.Thread | None = None
-        self._build_error: ModelError | None = None
+        self._ahead: Ahead | None = None
 
     def build_in_background(self) -> None:
         """Build the network, and run its first forward pass (which sets up its buffers: 20-40 ms), on a
         thread of its own. cv2 releases the GIL meanwhile, so on a second core this overlaps the first
         photo's decode and landmarking instead of adding to them; `net` waits for it."""
-        if self._net is not None or self._builder is not None:
-            return
-        self._builder = threading.Thread(target=self._build_ahead, name=f"photocheck {self.name}", daemon=True)
-        self._builder.start()
+        if self._net is None and self._ahead is None:
+            self._ahead = Ahead(self._build_and_warm_up, f"photocheck {self.name}")
 
-    def _build_ahead(self) -> None:
-        try:
-            net = self._build()
-            if self.input_shape is not None:
-                import numpy as np
+    def _build_and_warm_up(self) -> None:
+        net = self._build()
+        if self.input_shape is not None:
+            import numpy as np
 
-                net.setInput(np.zeros(self.input_shape, np.float32))
-                net.forward()
-            self._net = net
-        except ModelError as e:
-            self._build_error = e
-
-    def wait(self) -> None:
-        """Let a background build finish (its error, if any, is raised by `net`)."""
-        if self._builder is not None:
-            self._builder.join()
-            self._builder = None
+            net.setInput(np.zeros(self.input_shape, np.float32))
+            net.forward()
+        self._net = net
 
     def _build(self) -> Any:
         import cv2
@@ -101,9 +89,9 @@ class LazyNet:
 
     @property
     def net(self) -> Any:
-        self.wait()
-        if self._build_error is not None:
-            raise self._build_error
+        if self._ahead is not None:
+            ahead, self._ahead = self._ahead, None
+            ahead.wait()  # its error (a ModelError: exit 2) is raised here, as a build here would raise it
         if self._net is None:
             self._net = self._build()
         return self._net

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import threading
-
 import cv2
 import numpy as np
+
+from .ahead import Ahead
 
 # sRGB level -> linear light, as a lookup table (cv2.LUT): a power per pixel costs more than the rest together
 LINEAR = ((np.arange(256) / 255.0) ** 2.2).astype(np.float32).reshape(1, 256)
@@ -24,27 +24,32 @@ def kelvin_of(linear_rgb_mean: np.ndarray) -> float | None:
     return float(np.clip(449.0 * n**3 + 3525.0 * n**2 + 6823.3 * n + 5520.33, 1500.0, 15000.0))
 
 
-class LabTables:
+class _LabTables:
     """OpenCV builds its 8-bit Lab conversion tables on the first RGB2LAB call: 50-70 ms, once per process.
-    `build_in_background` does that call on another thread (cv2 releases the GIL) while the first photo is
-    decoded and landmarked; `wait` is called before the first Lab conversion of the photo, so the tables are
-    never read while they are being written (OpenCV's lazy set-up is not meant for two threads at once)."""
+    `build_ahead` makes that call on another thread (cv2 releases the GIL) while the first photo is decoded and
+    landmarked; `rgb_to_lab` waits for it, so the tables are never read while being written (OpenCV's lazy
+    set-up is not meant for two threads at once)."""
 
     def __init__(self) -> None:
-        self._builder: threading.Thread | None = None
+        self._started = False
+        self._ahead: Ahead | None = None
 
-    def build_in_background(self) -> None:
-        if self._builder is None:
-            self._builder = threading.Thread(target=self._build, name="photocheck Lab tables", daemon=True)
-            self._builder.start()
-
-    @staticmethod
-    def _build() -> None:
-        cv2.cvtColor(np.zeros((1, 1, 3), np.uint8), cv2.COLOR_RGB2LAB)
+    def build_ahead(self) -> None:
+        if not self._started:
+            self._started = True
+            self._ahead = Ahead(lambda: cv2.cvtColor(np.zeros((1, 1, 3), np.uint8), cv2.COLOR_RGB2LAB),
+                                "photocheck Lab tables")  # fmt: skip
 
     def wait(self) -> None:
-        if self._builder is not None:
-            self._builder.join()
+        if self._ahead is not None:
+            ahead, self._ahead = self._ahead, None
+            ahead.wait()
 
 
-LAB_TABLES = LabTables()
+LAB_TABLES = _LabTables()
+
+
+def rgb_to_lab(rgb: np.ndarray) -> np.ndarray:
+    """OpenCV's 8-bit RGB -> CIE Lab, once the tables it may be building ahead are ready."""
+    LAB_TABLES.wait()
+    return cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB)

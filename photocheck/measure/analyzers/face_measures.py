@@ -12,6 +12,7 @@ import cv2
 import numpy as np
 
 from ...model import FaceFacts
+from .colour import rgb_to_lab
 from .face_light import NO_LIGHT, measure_face_light
 from .faces import RawFace
 from .frames import Frame, region_at
@@ -221,7 +222,7 @@ def _measure_region(
         if eyes and cheeks:
             eye_dark = float(eyes[0] / max(cheeks[0], 1.0))
             eye_tex = float(eyes[1] / max(cheeks[1], 1.0))
-        lab = cv2.cvtColor(np.ascontiguousarray(region), cv2.COLOR_RGB2LAB).astype(np.float32)
+        lab = rgb_to_lab(np.ascontiguousarray(region)).astype(np.float32)
         # a mask, scarf or hand changes the colour of the lower face relative to the nose bridge
         lab[:, :, 0] = 0.0  # chroma only: light falls off down the face (and Yale-style top light) without occlusion
         skin = _patch_median(lab, pts(_NOSE_BRIDGE), 0.5 * radius)

@@ -34,6 +34,7 @@ import numpy as np
 
 from ...errors import ModelError
 from ..options import DetectorOptions
+from .ahead import Ahead
 from .bundled import BUNDLED_SHA256, MODELS_DIR, read_model_file
 from .expression_model import ExpressionNet
 from .face_boxes import FaceBoxes
@@ -235,8 +236,9 @@ class FaceDetector:
         (the landmarker's own graph build holds the GIL half the time: measured no faster ahead)."""
         self._pose.prepare()
         self.expression.prepare()
-        # MediaPipe's import (~60 ms of Python) interleaves with the decode, which releases the GIL
-        threading.Thread(target=_import_mediapipe, name="photocheck mediapipe import", daemon=True).start()
+        # MediaPipe's import (~60 ms of Python) interleaves with the decode, which releases the GIL. Nobody waits
+        # for it: _import_mediapipe's lock orders it before the graph build, which meets any failure again
+        Ahead(_import_mediapipe, "photocheck mediapipe import")
 
     def _cascade_missing(self) -> str:
         return f"OpenCV profile-face cascade missing at {self._cascade_path} (opencv-contrib-python < 5 ships it)"

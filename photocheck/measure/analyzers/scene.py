@@ -26,6 +26,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from .colour import rgb_to_lab
+
 _FLAT_GRADIENT = 8.0  # mean Sobel magnitude in 8-bit levels below which a pixel's neighbourhood is flat
 _SKY_SMOOTH_GRADIENT = 12.0  # a sky may carry a little more texture (haze, thin cloud, JPEG noise)
 _BLUE_SKY_MIN_LIGHTNESS, _BLUE_SKY_MAX_B = 55.0, -8.0  # CIE L* and b*: light and clearly blue
@@ -104,12 +106,12 @@ def analyze_scene(rgb_small: np.ndarray, subject_box: tuple[float, float, float,
         person[int(max(0, y + bh)) :, int(max(0, x - bw)) : int(max(0, x + 2.0 * bw))] = True
         head_top = int(max(0, y - 0.6 * bh))
     background = ~person
-    share = float(background.mean())
     n_background = int(np.count_nonzero(background))
+    share = n_background / background.size
 
     def share_of_background(mask: np.ndarray) -> float:  # the mean of mask[background], without the copy
         return float(np.count_nonzero(mask & background) / n_background)
-    lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB).astype(np.float32)
+    lab = rgb_to_lab(rgb).astype(np.float32)
     light, a, b = lab[..., 0] * (100.0 / 255.0), lab[..., 1] - 128.0, lab[..., 2] - 128.0
     chroma = np.sqrt(a * a + b * b)
     # the brightest channel per pixel, as two elementwise maxima: numpy's max over a 3-long last axis took 1.8 ms
