@@ -114,8 +114,8 @@ class LightingOptions:
     # out-of-focus leaves (a shallow depth of field outdoors), which are smooth and so not "textured green":
     # foliage-green over at least this share of the background, a background no lighter than this (CIE L*: a
     # lit green backdrop is brighter) and at least this mottled. Corpus: the five such outdoor photos read green
-    # 0.19-0.79, L* 19-44, mottle 0.46-0.75; lit yellow-green backdrops L* 82-94 and mottle 0.12-0.23, a
-    # green-cast family snapshot green 0.22, L* 54, mottle 0.36
+    # 0.19-0.79, L* 19-44, mottle 0.46-0.75; lit yellow-green backdrops L* 82-94 and mottle 0.11-0.23, a
+    # green-cast family snapshot green 0.22, L* 54, mottle 0.37
     outdoor_min_blurred_foliage: float = 0.15
     blurred_foliage_max_lightness: float = 50.0
     blurred_foliage_min_mottle: float = 0.4

@@ -17,7 +17,7 @@ from .lighting import analyze_lighting
 from .quality import analyze_basic
 
 # bump when a measurement changes meaning: cached facts of another version are measured again
-ANALYZER_VERSION = "20"
+ANALYZER_VERSION = "21"
 
 __all__ = ["ANALYZER_VERSION", "FaceDetector", "FaceEmbedder", "analyze", "failed_facts"]
 
@@ -57,7 +57,7 @@ def analyze(img: LoadedImage, detector: FaceDetector | None, embedder: FaceEmbed
     subject = max(faces, key=lambda f: f.box[2] * f.box[3]) if faces else None
     k = small.shape[1] * img.scale / w  # full-resolution pixels -> `small` pixels
     subject_box = None if subject is None else tuple(v * k for v in subject.box)
-    lighting = analyze_lighting(img, small, subject_box)  # type: ignore[arg-type]  # 4 floats
+    lighting = analyze_lighting(img, small, subject_box, small_gray)  # type: ignore[arg-type]  # 4 floats
     return ImageFacts(
         path=img.name,
         content_hash=img.content_hash,

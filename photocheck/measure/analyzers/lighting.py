@@ -26,9 +26,10 @@ def light_value(exif: dict[str, float]) -> float | None:
     return round(lv, 2) if -6.0 < lv < 22.0 else None
 
 
-def colour_temperature(rgb_small: np.ndarray) -> float | None:
-    """Correlated colour temperature of the mid-tones (gray-world, McCamy's formula); rough, in kelvin."""
-    luma = cv2.cvtColor(rgb_small, cv2.COLOR_RGB2GRAY)
+def colour_temperature(rgb_small: np.ndarray, gray_small: np.ndarray | None = None) -> float | None:
+    """Correlated colour temperature of the mid-tones (gray-world, McCamy's formula); rough, in kelvin.
+    `gray_small`: the picture's luma, if the caller has it."""
+    luma = cv2.cvtColor(rgb_small, cv2.COLOR_RGB2GRAY) if gray_small is None else gray_small
     mid_tones = ((luma > 30) & (luma < 230)).astype(np.uint8)
     if cv2.countNonZero(mid_tones) < 100:
         return None
@@ -38,13 +39,17 @@ def colour_temperature(rgb_small: np.ndarray) -> float | None:
 
 
 def analyze_lighting(
-    img: LoadedImage, rgb_small: np.ndarray, subject_box: tuple[float, float, float, float] | None
+    img: LoadedImage,
+    rgb_small: np.ndarray,
+    subject_box: tuple[float, float, float, float] | None,
+    gray_small: np.ndarray | None = None,
 ) -> LightingFacts:
-    """`subject_box`: the subject face's x, y, w, h in `rgb_small`'s pixels, or None."""
+    """`subject_box`: the subject face's x, y, w, h in `rgb_small`'s pixels, or None; `gray_small`: the luma of
+    `rgb_small` (OpenCV's RGB2GRAY), when the caller has made it."""
     flash = img.exif.get("flash")
     return LightingFacts(
         exif_light_value=light_value(img.exif),
         flash_fired=None if flash is None else bool(int(flash) & 1),
-        colour_temperature=colour_temperature(rgb_small),
-        **dataclasses.asdict(analyze_scene(rgb_small, subject_box)),  # the scene's facts, field for field
+        colour_temperature=colour_temperature(rgb_small, gray_small),
+        **dataclasses.asdict(analyze_scene(rgb_small, subject_box, gray_small)),  # the scene's facts, field for field
     )
