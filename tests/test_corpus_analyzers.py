@@ -236,3 +236,7 @@ def test_exif_light_value_and_flash_are_read_and_decide_the_setting(corpus_facts
         if f.lighting.exif_light_value <= opts.indoor_max_light_value:
             assert lab["setting"] == "indoor" and row["lighting"].startswith("indoor"), row["path"]
     assert all(f.lighting.flash_fired is not None for _, f in with_exif)  # the flash tag is read too
+    # the sunny plaza at LV 12.64 (hazy sun or bright cloud by the light value alone): EXIF says outdoors, and
+    # the picture's saturated colours and clipped highlights say sun (EXIF alone called it overcast)
+    plaza = decided["human_vlado/human_person-vlado5.jpg"]
+    assert (plaza["setting"], plaza["evidence"], plaza["light"]) == ("outdoor", "exif", "sunny")

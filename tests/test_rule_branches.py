@@ -275,6 +275,19 @@ def test_li10_outdoor_light_unknown_is_not_missing_sun():
     assert not any(a.startswith("Add an outdoor photo in direct sunlight") for a in result.advice)
 
 
+def test_exif_light_value_between_overcast_and_sun_leaves_the_light_to_the_picture():
+    """LV 12-13.5 is hazy sun or bright cloud: EXIF still says outdoors, the picture says which light."""
+    vivid = {"exif_light_value": 12.6, "chroma": 9.0, "clipped_share": 0.05}
+    muted = {"exif_light_value": 12.6, "chroma": 5.0, "clipped_share": 0.0}
+    photos = _evidence(
+        [_shot(0, lighting=vivid), _shot(1, lighting=muted, side_difference_stops=1.0),
+         _shot(2, lighting={"exif_light_value": 11.5}), _shot(3, lighting={"exif_light_value": 14.0})]
+    ).photos  # fmt: skip
+    assert [(p.lighting["setting"], p.lighting["evidence"]) for p in photos] == [("outdoor", "exif")] * 4
+    # saturated and clipped: sun; muted with a 1-stop face shadow: not told; under LV 12: overcast; 14: sun
+    assert [p.lighting["light"] for p in photos] == ["sunny", "unknown", "overcast", "sunny"]
+
+
 def test_fc05_needs_a_measurement():
     assert _fires("FC05", _with(face={"lower_face_mismatch": None, "yaw": 0.0})) == []
 

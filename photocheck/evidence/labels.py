@@ -97,7 +97,12 @@ class ExpressionOptions:
 @dataclass(frozen=True)
 class LightingOptions:
     outdoor_min_light_value: float = 10.5  # EXIF scene LV at or above: daylight outdoors
+    # daylight at or above sunny-min-light-value is direct sun; under overcast-max-light-value it is overcast or
+    # shade (exposure tables: full sun ~15, hazy sun ~14, bright cloud ~13, heavy overcast and open shade ~12).
+    # Between the two the light value cannot tell hazy sun from bright cloud, and the picture decides as it does
+    # without EXIF (corpus: a sunny plaza with hard shadows at LV 12.64 was called overcast by EXIF alone)
     sunny_min_light_value: float = 13.5
+    overcast_max_light_value: float = 12.0
     indoor_max_light_value: float = 8.5
     outdoor_min_sky: float = 0.15  # share of the background above the head that is sky
     # sky-coloured pixels count as sky only when at least this bright relative to the subject's face (mean
@@ -319,7 +324,10 @@ def lighting(facts: LightingFacts | None, opts: LightingOptions, face: FaceFacts
     if lv is not None:
         if lv >= opts.outdoor_min_light_value:
             setting, evidence = "outdoor", "exif"
-            light = "sunny" if lv >= opts.sunny_min_light_value else "overcast"
+            if lv >= opts.sunny_min_light_value:
+                light = "sunny"
+            elif lv < opts.overcast_max_light_value:
+                light = "overcast"  # else unknown here: the picture decides below
         elif lv <= opts.indoor_max_light_value:
             setting, evidence = "indoor", "exif"
     if setting == "unknown":
@@ -339,8 +347,9 @@ def lighting(facts: LightingFacts | None, opts: LightingOptions, face: FaceFacts
 
 
 def _sun_or_shade(facts: LightingFacts, face: FaceFacts | None, opts: LightingOptions) -> str:
-    """Sunny, overcast or unknown for an outdoor photo without EXIF exposure: saturated colours with clipped
-    highlights are sunny; otherwise the shadow contrast across the subject's face decides."""
+    """Sunny, overcast or unknown for an outdoor photo without EXIF exposure, or with a light value between
+    overcast-max-light-value and sunny-min-light-value (hazy sun or bright cloud): saturated colours with
+    clipped highlights are sunny; otherwise the shadow contrast across the subject's face decides."""
     chroma, clipped = facts.chroma, facts.clipped_share
     if chroma is not None and clipped is not None:
         if chroma >= opts.sunny_min_chroma and clipped >= opts.sunny_min_clipped:
