@@ -17,7 +17,7 @@ from .lighting import analyze_lighting
 from .quality import analyze_basic
 
 # bump when a measurement changes meaning: cached facts of another version are measured again
-ANALYZER_VERSION = "21"
+ANALYZER_VERSION = "22"
 
 __all__ = ["ANALYZER_VERSION", "FaceDetector", "FaceEmbedder", "analyze", "failed_facts"]
 

@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 
 from .bundled import LazyNet
+from .frames import shrink
 
 MODEL_FILE = "face_boxes.onnx"
 _MEAN_BGR = np.array([104.0, 117.0, 123.0], np.float32)
@@ -60,7 +61,9 @@ class FaceBoxes:
         f = self.long_side / max(h, w)
         # sides rounded up to the network's largest stride, so every anchor cell is whole
         sw, sh = max(32, round(w * f)), max(32, round(h * f))
-        small = cv2.resize(rgb, (sw, sh), interpolation=cv2.INTER_AREA if f < 1 else cv2.INTER_LINEAR)
+        # shrunk by area only from twice the size or more (after exact halvings); a last step under 2x is linear:
+        # an area resize to an arbitrary size took 5.4 ms from a 1008 px detector frame, linear 0.5
+        small = shrink(rgb, (sw, sh), cv2.INTER_LINEAR) if f < 1 else cv2.resize(rgb, (sw, sh))  # (linear)
         blob = (small[:, :, ::-1].astype(np.float32) - _MEAN_BGR).transpose(2, 0, 1)[None]
         net = self._model.net
         net.setInput(np.ascontiguousarray(blob))

@@ -54,7 +54,7 @@ def region_at(
         source = rgb[y0:y1, x0:x1]
     if (source.shape[1], source.shape[0]) == size:
         return np.ascontiguousarray(source)
-    return _shrink(np.ascontiguousarray(source), size, cv2.INTER_LINEAR if averages_only else cv2.INTER_AREA)
+    return shrink(np.ascontiguousarray(source), size, cv2.INTER_LINEAR if averages_only else cv2.INTER_AREA)
 
 
 def halved_region(
@@ -83,7 +83,7 @@ def _cut(frame: Frame, box: tuple[int, int, int, int]) -> np.ndarray:
                        int(x0 * f) : max(int(x0 * f) + 1, math.ceil(x1 * f))]  # fmt: skip
 
 
-def _shrink(image: np.ndarray, size: tuple[int, int], last_step: int = cv2.INTER_AREA) -> np.ndarray:
+def shrink(image: np.ndarray, size: tuple[int, int], last_step: int = cv2.INTER_AREA) -> np.ndarray:
     """A resize of `image` to `size` = (width, height), halved exactly first while it is at least twice that
     size, then `last_step` (area unless the caller only averages): OpenCV's area resize to an arbitrary size
     costs in proportion to the pixels it reads (5 ms from a 1000 px frame to 256 px), its exact halving a
