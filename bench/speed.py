@@ -52,8 +52,10 @@ def source_photos(n: int) -> list[Path]:
 
 def phone_photo(src: Path, seed: int, shrink: float = 1.0) -> Image.Image:
     """A 12 MP (4000 x 3000) phone-like frame from a corpus photo: upscaled to fill, with sensor-like noise.
-    `shrink` < 1: the photo at that size in the middle of a blurred enlargement of itself, so that its face
-    is a small part of the frame (the half-body case: the face 10-20 % of the short side)."""
+    `shrink` < 1: the photo at that size in the middle of a smooth colour field made from it, so that its face
+    is a small part of the frame (the half-body case: the face 10-20 % of the short side). The field is the
+    photo reduced to 4 x 3 pixels and enlarged again: a blurred enlargement of the photo itself (as this set
+    once had) still holds a face, which the detectors found as a second, larger head behind the person."""
     im = Image.open(src).convert("RGB")
     size = (3000, 4000) if im.height >= im.width else (4000, 3000)
     scale = max(size[0] / im.width, size[1] / im.height)
@@ -64,7 +66,8 @@ def phone_photo(src: Path, seed: int, shrink: float = 1.0) -> Image.Image:
         from PIL import ImageFilter
 
         small = frame.resize((round(size[0] * shrink), round(size[1] * shrink)), Image.LANCZOS)
-        frame = frame.filter(ImageFilter.GaussianBlur(40))
+        field = frame.resize((4, 3) if size[0] > size[1] else (3, 4), Image.BOX)
+        frame = field.resize(size, Image.BICUBIC).filter(ImageFilter.GaussianBlur(20))
         frame.paste(small, ((size[0] - small.width) // 2, (size[1] - small.height) // 2))
     a = np.asarray(frame).astype(np.float32)
     rng = np.random.default_rng(seed)
