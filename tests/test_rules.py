@@ -369,6 +369,28 @@ def test_raised_brows_with_wide_eyes_or_a_dropped_lip_are_a_surprise_with_the_mo
     assert _expression({**NEUTRAL_MODEL, "happy": 0.95, "neutral": 0.0}, smiling)[0] == "smile"  # read first
 
 
+def test_an_open_mouth_under_lowered_brows_is_a_shout_not_a_surprise():
+    """Surprise raises the brows, anger lowers them: an open jaw under lowered, unraised brows that the model
+    reads as negative is a frown."""
+    shout = {"jawOpen": 0.6, "browDownLeft": 0.5, "browDownRight": 0.45, "browInnerUp": 0.0}
+    angry = {**NEUTRAL_MODEL, "angry": 0.65, "neutral": 0.0}
+    label, confidence = _expression(angry, shout)
+    assert label == "frown" and confidence <= PACK.classify.expression.model_max_confidence
+    assert _expression(NEUTRAL_MODEL, shout)[0] == "surprise"  # heavy brows the model does not read as negative
+    assert _expression(None, shout)[0] == "surprise"  # without the model's word, the jaw test as before
+    pulled = {**shout, "mouthSmileLeft": 0.75, "mouthSmileRight": 0.75}
+    assert _expression({**angry, "happy": 0.25}, pulled)[0] == "frown"  # a mouth pulled wide, not happy
+    assert _expression({**angry, "happy": 0.9}, pulled)[0] == "smile"  # a laugh stays one
+    assert _expression(angry, {**shout, "browDownLeft": 0.02, "browDownRight": 0.03})[0] == "surprise"
+    assert _expression(angry, {**shout, "browInnerUp": 0.6})[0] == "surprise"  # raised inner brows
+    # with the person's neutral baseline, lowered means lower than their own resting brows
+    from photocheck.evidence.labels import _frown_signs
+
+    heavy_brows = {**_frown_signs(BASE.faces[0].blendshapes), "brow": 0.45}
+    assert _expression(angry, shout, baseline=heavy_brows)[0] == "surprise"
+    assert _expression(angry, shout, baseline={**heavy_brows, "brow": 0.1})[0] == "frown"
+
+
 def test_a_faint_blendshape_smile_the_model_reads_happy_is_a_smile():
     faint = {"mouthSmileLeft": 0.45, "mouthSmileRight": 0.42}
     label, confidence = _expression({**NEUTRAL_MODEL, "happy": 0.6, "neutral": 0.4}, faint)

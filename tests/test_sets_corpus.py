@@ -168,9 +168,9 @@ def test_expression_classifier_against_labels(set_checker, corpus_facts):
     # grimace (upper lip raised or mouth stretched, the model not reading it happy) is "other" (0 -> 4); raised
     # brows with wide eyes or a dropped lip are a surprise (10 -> 12)
     assert hit("neutral") >= 0.95 and hit("smile") >= 0.89 and hit("surprise") >= 0.92
-    assert rates["frown"][0] >= 9 and rates["other"][0] >= 4
+    assert rates["frown"][0] >= 10 and rates["other"][0] >= 4
     called_frown = sum(v for (a, b), v in confusion.items() if b == "frown")
-    assert rates["frown"][0] / called_frown >= 0.9  # frown precision (measured 9/10)
+    assert rates["frown"][0] / called_frown >= 0.9  # frown precision (measured 10/11)
 
 
 # the photos the expression issue names, each judged in the set of its labelled person
@@ -219,6 +219,19 @@ def test_a_surprise_with_the_mouth_nearly_shut_is_read_from_raised_brows(subject
 def test_neutral_faces_with_raised_brows_stay_neutral(subject_expressions, path):
     """The corpus's neutral faces that raise both brows (0.43-0.49) widen no eye and drop no lip."""
     assert subject_expressions[path] == "neutral"
+
+
+def test_an_open_mouthed_shout_under_lowered_brows_is_a_frown_not_a_surprise(subject_expressions):
+    """AFLW 01693, an angry shout: jawOpen 0.64 with browDown 0.46, where the corpus's open-mouthed surprises read
+    0.05 at most."""
+    assert subject_expressions["aflw2000_01693/2dasl_image01693.jpg"] == "frown"
+
+
+@pytest.mark.xfail(
+    strict=True, reason="measured miss: a shout with flat brows (browDown 0.05); the model's angry 0.92, a surprise's 0.76"
+)
+def test_the_flat_browed_shout_is_a_frown(subject_expressions):
+    assert subject_expressions["aflw2000_02039/2dasl_image02039.jpg"] == "frown"
 
 
 def test_a_closed_mouth_smile_under_smile_min_is_a_smile_when_the_model_reads_it_happy(subject_expressions):

@@ -31,6 +31,14 @@ class ExpressionOptions:
     surprise_raised_brows_min: float = 0.4
     surprise_wide_eyes_min: float = 0.1
     surprise_dropped_lip_min: float = 0.3
+    # an open mouth under lowered brows is a shout (anger: the brow lowerer, FACS AU4), not a surprise (which
+    # raises the brows, AU1+2): browDown mean at least shout-brow-down-min with browInnerUp under
+    # surprise-brow-min, read by the model as negative (angry + sad + disgust + fear / 2) at least
+    # model-shout-negative-min, and, where the set has the person's neutral baseline, frown-brow-rise over it.
+    # Corpus: the 15 other faces with the jaw open 0.2 or more read browDown 0.05 at most; an angry shout (AFLW
+    # 01693) 0.46, negative 0.70. The model is asked too because a third of neutral faces rest at browDown >= 0.3
+    shout_brow_down_min: float = 0.3
+    model_shout_negative_min: float = 0.5
     # per photo, frown is only called when strong: browDown alone reaches 0.7 on many neutral faces and
     # mouthPress is high on most closed mouths (corpus), so it is not used
     frown_brow_min: float = 0.8  # browDownLeft/Right mean
@@ -232,11 +240,28 @@ def expression(
     jaw = b.get("jawOpen", 0.0)
     brow_up = max(b.get("browInnerUp", 0.0), mean("eyeWideLeft", "eyeWideRight"))
     blink_l, blink_r = b.get("eyeBlinkLeft", 0.0), b.get("eyeBlinkRight", 0.0)
-
-    if jaw >= opts.surprise_jaw_min and (brow_up >= opts.surprise_brow_min or smile < opts.smile_min):
-        return "surprise", _conf(jaw, opts.surprise_jaw_min)
+    brow_down = mean("browDownLeft", "browDownRight")
     emotion = face.emotion
     happy = None if emotion is None else emotion.get("happy", 0.0)
+    negative = (
+        emotion.get("angry", 0.0) + emotion.get("sad", 0.0) + emotion.get("disgust", 0.0) + emotion.get("fear", 0.0) / 2
+        if emotion else None
+    )  # fmt: skip
+    # where the jaw tests below would call an open mouth a surprise: lowered brows that the model reads as
+    # negative make it a shout instead (a third of neutral faces rest at browDown 0.3 or more: the brows alone
+    # would turn a heavy-browed surprise into a frown)
+    shout = (
+        brow_down >= opts.shout_brow_down_min
+        and b.get("browInnerUp", 0.0) < opts.surprise_brow_min
+        and negative is not None
+        and negative >= opts.model_shout_negative_min
+        and (baseline is None or brow_down - baseline["brow"] >= opts.frown_brow_rise)
+    )
+
+    if jaw >= opts.surprise_jaw_min and (brow_up >= opts.surprise_brow_min or smile < opts.smile_min):
+        if shout:
+            return "frown", min(opts.model_max_confidence, _conf(brow_down, opts.shout_brow_down_min))
+        return "surprise", _conf(jaw, opts.surprise_jaw_min)
 
     def model_happy_below(limit: float) -> bool:  # False without the model's word
         return happy is not None and happy < limit
@@ -252,16 +277,14 @@ def expression(
         ]
         if grimace:  # before the smile and frown tests: a grimace is neither
             return "other", max(grimace)
-    negative = (
-        emotion.get("angry", 0.0) + emotion.get("sad", 0.0) + emotion.get("disgust", 0.0) + emotion.get("fear", 0.0) / 2
-        if emotion else None
-    )  # fmt: skip
     vetoed = model_happy_below(opts.model_smile_veto_below) and smile < opts.veto_smile_below
     if smile >= opts.smile_min and not vetoed:
         surprised = emotion.get("surprise", 0.0) if emotion else 0.0
         if jaw >= opts.surprise_jaw_min and surprised >= opts.model_surprise_min:  # a laugh or a surprised smile
             return "surprise", min(opts.model_max_confidence, _conf(surprised, opts.model_surprise_min))
         if jaw >= opts.surprise_open_jaw_min and model_happy_below(opts.model_open_smile_happy_below):  # pulled open
+            if shout:  # an angry shout pulls the mouth wide too
+                return "frown", min(opts.model_max_confidence, _conf(brow_down, opts.shout_brow_down_min))
             return "surprise", min(opts.model_max_confidence, _conf(jaw, opts.surprise_open_jaw_min))
         return "smile", _conf(smile, opts.smile_min)
     raised = min(b.get("browInnerUp", 0.0), mean("browOuterUpLeft", "browOuterUpRight"))
