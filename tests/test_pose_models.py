@@ -120,6 +120,28 @@ def test_a_damaged_shipped_model_is_exit_2(tmp_path, monkeypatch, name):
     assert result.exit_code == 2 and "not found" in result.stderr
 
 
+def test_a_damaged_network_stops_a_fully_cached_run_too(tmp_path, monkeypatch):
+    """The networks' files are read and hash-checked on other threads while the first photo decodes; a run whose
+    photos are all in the cache builds no network, and still stops on a damaged file."""
+    photo = str(DEMO / sorted(p.name for p in DEMO.iterdir())[0])
+    cache = tmp_path / "cache"
+    Checker(cache=cache).measurer.facts(photo)  # healthy models: the facts are cached
+    models = tmp_path / "models"
+    models.mkdir()
+    for f in bundled.MODELS_DIR.iterdir():
+        if f.is_file():
+            shutil.copy(f, models / f.name)
+    with (models / "face_descriptor_dlib_resnet_v1.onnx").open("r+b") as fh:
+        fh.seek(5000)
+        fh.write(b"\x00\x01\x02")
+    monkeypatch.setattr(bundled, "MODELS_DIR", models)
+    checker = Checker(cache=cache)
+    with pytest.raises(ModelError, match="damaged"):
+        checker.measurer.facts(photo)
+    embedder = checker.measurer._embedder
+    assert embedder is not None and embedder.model._net is None  # a cache hit: the network was never built
+
+
 def test_small_faces_are_found_in_one_pass(corpus_facts):
     """A group photo of three small faces: the full-range detector's one pass (then one landmarker call per
     face) finds all three; the 2x2 tiling it replaced found two."""

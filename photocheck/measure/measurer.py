@@ -29,7 +29,9 @@ ProgressCallback = Callable[[int, int, str], None]
 
 
 class Measurer:
-    """Measures photos with the analyzers asked for; models are loaded once (ModelError here, before any photo)."""
+    """Measures photos with the analyzers asked for; models are loaded once. A missing or damaged model is a
+    ModelError: the landmarker's here, the shipped networks' (read and hash-checked on other threads meanwhile)
+    before the first photo is analysed or any facts are returned."""
 
     def __init__(
         self,
@@ -48,6 +50,7 @@ class Measurer:
         self.jobs = max(1, jobs)
         self._closed = False
         self._prepared = False
+        self._models_verified = False
         self._detector: FaceDetector | None = None
         self._embedder: FaceEmbedder | None = None
         if faces or identity:
@@ -73,6 +76,7 @@ class Measurer:
         if self._embedder is not None:
             return
         self._embedder = FaceEmbedder()
+        self._models_verified = False
         if self._detector is None:
             self._detector = FaceDetector(self.face_model, self.detector_options)
         if self.cache is not None:  # cached facts without descriptors no longer match
@@ -105,13 +109,25 @@ class Measurer:
         self._check_open()
         label = name or (str(source) if isinstance(source, (str, os.PathLike)) else "<upload>")
         if self.cache is not None and isinstance(source, (str, os.PathLike, bytes, bytearray, memoryview)):
-            return self._cached_facts(source, label)
-        self._prepare_once()
-        try:
-            img = self._load(source, label)
-        except ImageLoadError as e:
-            return failed_facts(label, "", e.reason)
-        return self._analyze(img)
+            facts = self._cached_facts(source, label)
+        else:
+            self._prepare_once()
+            try:
+                facts = self._analyze(self._load(source, label))
+            except ImageLoadError as e:
+                facts = failed_facts(label, "", e.reason)
+        self._verify_models()  # a cache hit or an undecodable file too: a damaged model stops the run
+        return facts
+
+    def _verify_models(self) -> None:
+        """Wait (once) for the shipped networks' files to be read and hash-checked; raise their ModelError."""
+        if self._models_verified:
+            return
+        for analyzer in (self._detector, self._embedder):
+            if analyzer is not None:
+                for net in analyzer.models():
+                    net.verify()
+        self._models_verified = True
 
     def _cached_facts(self, source: str | os.PathLike[str] | bytes | bytearray | memoryview, label: str) -> ImageFacts:
         try:
@@ -153,6 +169,7 @@ class Measurer:
                 analyzer.prepare()
 
     def _analyze(self, img: LoadedImage) -> ImageFacts:
+        self._verify_models()  # after the decode, which the files' reading and hashing overlapped
         label = img.name
         limit = self.limits.max_seconds_per_photo
         try:
@@ -216,4 +233,5 @@ class Measurer:
         # the misses go to the workers, which read them again: bytes are not shipped between processes
         for i, facts in parallel_facts(self, [paths[i] for i in todo], todo):
             finished(i, facts)
+        self._verify_models()
         return [f for f in out if f is not None]

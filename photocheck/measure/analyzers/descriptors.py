@@ -89,15 +89,19 @@ class FaceEmbedder:
     """Loads the descriptor network once (hash-checked); `embed` gives one descriptor per landmarked face."""
 
     def __init__(self) -> None:
-        self._model = LazyNet(DESCRIPTOR_MODEL, "face descriptor model", (1, 3, CHIP_SIZE, CHIP_SIZE))
+        self.model = LazyNet(DESCRIPTOR_MODEL, "face descriptor model", (1, 3, CHIP_SIZE, CHIP_SIZE))
 
     def prepare(self) -> None:
         """Build the network ahead of the first face, on another thread."""
-        self._model.build_in_background()
+        self.model.build_in_background()
+
+    def models(self) -> tuple[LazyNet, ...]:
+        """The shipped network it runs (for the measurer's `verify`)."""
+        return (self.model,)
 
     def describe_chip(self, chip: np.ndarray) -> np.ndarray:
         """The 128-D descriptor of a 150x150 RGB uint8 chip."""
-        net = self._model.net
+        net = self.model.net
         net.setInput(np.ascontiguousarray(chip.transpose(2, 0, 1)[None], dtype=np.float32))
         return np.asarray(net.forward()[0], dtype=np.float64)
 

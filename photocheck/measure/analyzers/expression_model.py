@@ -22,11 +22,11 @@ MIN_FACE_SIDE = 24  # px: below this the 64 px input holds no expression
 
 class ExpressionNet:
     def __init__(self) -> None:
-        self._model = LazyNet(MODEL_FILE, "expression model", (1, 1, INPUT_SIZE, INPUT_SIZE))
+        self.model = LazyNet(MODEL_FILE, "expression model", (1, 1, INPUT_SIZE, INPUT_SIZE))
 
     def prepare(self) -> None:
         """Build the network ahead of the first face, on another thread."""
-        self._model.build_in_background()
+        self.model.build_in_background()
 
     def probabilities(self, rgb: np.ndarray, box: tuple[float, float, float, float]) -> dict[str, float] | None:
         """The seven probabilities for the face in `box` (x, y, w, h) of the RGB analysis image."""
@@ -42,7 +42,7 @@ class ExpressionNet:
             return None
         gray = cv2.cvtColor(np.ascontiguousarray(rgb[y0:y1, x0:x1]), cv2.COLOR_RGB2GRAY)
         crop = cv2.resize(gray, (INPUT_SIZE, INPUT_SIZE), interpolation=cv2.INTER_AREA)
-        net = self._model.net
+        net = self.model.net
         net.setInput(crop[None, None].astype(np.float32))
         out = net.forward()[0]
         return {name: round(float(p), 4) for name, p in zip(EMOTIONS, out)}

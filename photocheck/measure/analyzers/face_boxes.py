@@ -48,8 +48,9 @@ class FaceBoxes:
     """`detect(rgb)` gives (box x, y, w, h in the image's pixels, score) for each face, best first."""
 
     def __init__(self, long_side: int = 640, min_score: float = 0.5):
-        # read and hash-checked now; built on the first photo that needs it (a frontal, full-frame face does not)
-        self._model = LazyNet(MODEL_FILE, "face detector")
+        # read and hash-checked on another thread from now on; built on the first photo that needs it (a
+        # frontal, full-frame face does not)
+        self.model = LazyNet(MODEL_FILE, "face detector")
         self.long_side = long_side
         self.min_score = min_score
         self._anchor_cache: dict[tuple[int, int], np.ndarray] = {}
@@ -65,7 +66,7 @@ class FaceBoxes:
         # an area resize to an arbitrary size took 5.4 ms from a 1008 px detector frame, linear 0.5
         small = shrink(rgb, (sw, sh), cv2.INTER_LINEAR) if f < 1 else cv2.resize(rgb, (sw, sh))  # (linear)
         blob = (small[:, :, ::-1].astype(np.float32) - _MEAN_BGR).transpose(2, 0, 1)[None]
-        net = self._model.net
+        net = self.model.net
         net.setInput(np.ascontiguousarray(blob))
         maps = net.forward(_HEADS)
         loc = np.concatenate([m[0].transpose(1, 2, 0).reshape(-1, 4) for m in maps[0::2]])

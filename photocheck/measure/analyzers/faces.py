@@ -35,7 +35,7 @@ import numpy as np
 from ...errors import ModelError
 from ..options import DetectorOptions
 from .ahead import Ahead
-from .bundled import BUNDLED_SHA256, MODELS_DIR, read_model_file
+from .bundled import BUNDLED_SHA256, MODELS_DIR, LazyNet, read_model_file
 from .expression_model import ExpressionNet
 from .face_boxes import FaceBoxes
 from .frames import Frame
@@ -225,11 +225,15 @@ class FaceDetector:
         self._head_boxes = FaceBoxes(self.options.face_boxes_long_side, self.options.face_boxes_min_score)
         self._pose = HeadPoseNet()
         self.expression = ExpressionNet()  # a learned expression signal per face (fused in evidence.labels)
-        # read (and hash-checked) now, so a damaged file stops the run before any photo; its graph is built lazily
+        # read and hash-checked on another thread from now on (LazyNet); its graph is built lazily
         self._small = SmallFaceDetector(self.options.small_face_min_score)
         if not bundled:
             # a user's model file is not known to be a landmarker: find out now, not on the first photo
             self._start()
+
+    def models(self) -> tuple[LazyNet, ...]:
+        """The shipped networks this detector runs (for the measurer's `verify`)."""
+        return (self._head_boxes.model, self._pose.model, self.expression.model, self._small.model)
 
     def prepare(self) -> None:
         """Build the per-face networks, and import MediaPipe, on other threads while the first photo is decoded

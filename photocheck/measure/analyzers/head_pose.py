@@ -62,11 +62,11 @@ class HeadPoseNet:
     """`estimate(rgb, box, rule)` -> HeadPose; about 1.5 ms per face."""
 
     def __init__(self) -> None:
-        self._model = LazyNet(MODEL_FILE, "head-pose model", (1, 3, INPUT_SIZE, INPUT_SIZE))
+        self.model = LazyNet(MODEL_FILE, "head-pose model", (1, 3, INPUT_SIZE, INPUT_SIZE))
 
     def prepare(self) -> None:
         """Build the network ahead of the first face, on another thread."""
-        self._model.build_in_background()
+        self.model.build_in_background()
 
     def estimate(
         self, rgb: np.ndarray, box: tuple[float, float, float, float], rule: CropRule, frame: Frame | None = None
@@ -95,6 +95,6 @@ class HeadPoseNet:
         interp = cv2.INTER_AREA if region.shape[0] > INPUT_SIZE else cv2.INTER_LINEAR
         crop = cv2.resize(region, (INPUT_SIZE, INPUT_SIZE), interpolation=interp)
         blob = ((crop[:, :, ::-1].astype(np.float32) - 127.5) / 128.0).transpose(2, 0, 1)[None]
-        net = self._model.net
+        net = self.model.net
         net.setInput(np.ascontiguousarray(blob))
         return angles_from_params(net.forward()[0])

@@ -27,7 +27,7 @@ _ANCHORS = np.stack(
 
 class SmallFaceDetector:
     def __init__(self, min_score: float = 0.6) -> None:
-        self._model = LazyNet(MODEL_FILE, "small-face detector")
+        self.model = LazyNet(MODEL_FILE, "small-face detector")
         self.min_score = min_score
 
     def detect(self, rgb: np.ndarray) -> list[tuple[tuple[float, float, float, float], float]]:
@@ -37,7 +37,7 @@ class SmallFaceDetector:
         square = np.zeros((side, side, 3), np.uint8)
         square[:h, :w] = rgb
         x = cv2.resize(square, (INPUT, INPUT), interpolation=cv2.INTER_AREA).astype(np.float32) / 127.5 - 1.0
-        net = self._model.net
+        net = self.model.net
         net.setInput(np.ascontiguousarray(x.transpose(2, 0, 1)[None]))
         scores_raw, boxes_raw = net.forward(net.getUnconnectedOutLayersNames())
         scores = 1.0 / (1.0 + np.exp(-np.clip(scores_raw.reshape(-1), -100.0, 100.0)))
