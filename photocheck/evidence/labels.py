@@ -250,18 +250,17 @@ def expression(
     # where the jaw tests below would call an open mouth a surprise: lowered brows that the model reads as
     # negative make it a shout instead (a third of neutral faces rest at browDown 0.3 or more: the brows alone
     # would turn a heavy-browed surprise into a frown)
-    shout = (
+    shouting = (
         brow_down >= opts.shout_brow_down_min
         and b.get("browInnerUp", 0.0) < opts.surprise_brow_min
         and negative is not None
         and negative >= opts.model_shout_negative_min
         and (baseline is None or brow_down - baseline["brow"] >= opts.frown_brow_rise)
     )
+    shout = ("frown", min(opts.model_max_confidence, _conf(brow_down, opts.shout_brow_down_min))) if shouting else None
 
     if jaw >= opts.surprise_jaw_min and (brow_up >= opts.surprise_brow_min or smile < opts.smile_min):
-        if shout:
-            return "frown", min(opts.model_max_confidence, _conf(brow_down, opts.shout_brow_down_min))
-        return "surprise", _conf(jaw, opts.surprise_jaw_min)
+        return shout or ("surprise", _conf(jaw, opts.surprise_jaw_min))
 
     def model_happy_below(limit: float) -> bool:  # False without the model's word
         return happy is not None and happy < limit
@@ -283,9 +282,8 @@ def expression(
         if jaw >= opts.surprise_jaw_min and surprised >= opts.model_surprise_min:  # a laugh or a surprised smile
             return "surprise", min(opts.model_max_confidence, _conf(surprised, opts.model_surprise_min))
         if jaw >= opts.surprise_open_jaw_min and model_happy_below(opts.model_open_smile_happy_below):  # pulled open
-            if shout:  # an angry shout pulls the mouth wide too
-                return "frown", min(opts.model_max_confidence, _conf(brow_down, opts.shout_brow_down_min))
-            return "surprise", min(opts.model_max_confidence, _conf(jaw, opts.surprise_open_jaw_min))
+            # an angry shout pulls the mouth wide too
+            return shout or ("surprise", min(opts.model_max_confidence, _conf(jaw, opts.surprise_open_jaw_min)))
         return "smile", _conf(smile, opts.smile_min)
     raised = min(b.get("browInnerUp", 0.0), mean("browOuterUpLeft", "browOuterUpRight"))
     if raised >= opts.surprise_raised_brows_min and (

@@ -10,6 +10,14 @@ from .ahead import Ahead
 # sRGB level -> linear light, as a lookup table (cv2.LUT): a power per pixel costs more than the rest together
 LINEAR = ((np.arange(256) / 255.0) ** 2.2).astype(np.float32).reshape(1, 256)
 
+# a channel at or above this level is clipped (blown highlight)
+CLIPPED_LEVEL = 250
+
+
+def unclipped(rgb: np.ndarray) -> np.ndarray:
+    """uint8 mask, 255 where no channel of the RGB pixel reaches CLIPPED_LEVEL (one inRange: no per-pixel max)."""
+    return cv2.inRange(rgb, (0, 0, 0), (CLIPPED_LEVEL - 1,) * 3)
+
 
 def kelvin_of(linear_rgb_mean: np.ndarray) -> float | None:
     """McCamy's correlated colour temperature of a mean linear sRGB colour; None for black or grey-less input."""

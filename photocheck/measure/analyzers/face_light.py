@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .colour import LINEAR, kelvin_of
+from .colour import LINEAR, kelvin_of, unclipped
 from .landmark_groups import FACE_OVAL, LEFT_CHEEK, RIGHT_CHEEK
 
 _FOREHEAD = (151, 108, 337)
@@ -126,9 +126,8 @@ def measure_face_light(region: np.ndarray, landmarks: np.ndarray, face_height: f
     hardness = _percentile(steep, 95.0)
 
     skin_luma = lin_luma[mask]
-    # lit: the skin's brightest quarter, where no channel is clipped (all channels under 250)
-    unclipped = cv2.inRange(region, (0, 0, 0), (249, 249, 249)) > 0
-    lit = mask & (lin_luma >= _percentile(skin_luma, 75.0)) & unclipped
+    # lit: the skin's brightest quarter, where no channel is clipped
+    lit = mask & (lin_luma >= _percentile(skin_luma, 75.0)) & (unclipped(region) > 0)
     n_lit = int(np.count_nonzero(lit))
     warmth = None
     if n_lit >= 50:

@@ -179,6 +179,11 @@ def _overlap_small(a: tuple[float, ...], b: tuple[float, ...]) -> float:
     return _intersection(a, b) / small if small > 0 else 0.0
 
 
+def _same_face(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+    """Two boxes of one face, as the merge of detector passes judges it (a tile's cut face inside a whole one too)."""
+    return _iou(a, b) >= 0.3 or _overlap_small(a, b) >= 0.6
+
+
 @contextlib.contextmanager
 def _native_stderr_silenced() -> Iterator[None]:
     """MediaPipe's C++ start-up logs (TFLite delegate, feedback manager) go to fd 2; users need none of it."""
@@ -470,7 +475,7 @@ class FaceDetector:
         confirmed = bool(known) and all(any(_iou(f.box, box) >= limit for box, _ in boxes) for f in known)
         found: list[RawFace] = []
         for box, _ in boxes:
-            if any(_iou(box, f.box) > 0.3 or _overlap_small(box, f.box) > 0.6 for f in known):
+            if any(_same_face(box, f.box) for f in known):
                 continue  # a face already found: its crop's face would be merged away
             face = self._crop_landmarks(rgb, box)
             if face is not None:
@@ -481,7 +486,7 @@ class FaceDetector:
     def _merge(primary: list[RawFace], extra: list[RawFace]) -> list[RawFace]:
         kept = list(primary)
         for cand in sorted(extra, key=lambda f: -f.box[2] * f.box[3]):
-            if all(_iou(cand.box, k.box) < 0.3 and _overlap_small(cand.box, k.box) < 0.6 for k in kept):
+            if not any(_same_face(cand.box, k.box) for k in kept):
                 kept.append(cand)
         return kept
 

@@ -26,14 +26,13 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .colour import rgb_to_lab
+from .colour import rgb_to_lab, unclipped
 
 _FLAT_GRADIENT = 8.0  # mean Sobel magnitude in 8-bit levels below which a pixel's neighbourhood is flat
 _SKY_SMOOTH_GRADIENT = 12.0  # a sky may carry a little more texture (haze, thin cloud, JPEG noise)
 _BLUE_SKY_MIN_LIGHTNESS, _BLUE_SKY_MAX_B = 55.0, -8.0  # CIE L* and b*: light and clearly blue
 _PALE_SKY_MIN_LIGHTNESS, _PALE_SKY_MAX_CHROMA = 75.0, 10.0  # bright and nearly grey
 _GREEN_MAX_A, _GREEN_MIN_B = -6.0, 4.0  # a* and b* of foliage: green with some yellow
-_CLIPPED_LEVEL = 250  # a channel at or above this is clipped
 _MOTTLE_BLUR = 1 / 60  # the mottle's blur (sigma) as a share of the frame's width: blotches, not edges
 _MOTTLE_MIN_PIXELS = 100  # background pixels the halved frame must keep for the mottle to be read on it
 
@@ -126,8 +125,8 @@ def analyze_scene(
     # float copies of the picture); only the chroma is computed in floats
     lab_l, lab_a, lab_b = cv2.split(rgb_to_lab(rgb))
     chroma = cv2.magnitude(lab_a.astype(np.float32) - 128.0, lab_b.astype(np.float32) - 128.0)
-    # a pixel is clipped when its brightest channel reaches _CLIPPED_LEVEL: all pixels minus those below it
-    below = cv2.countNonZero(cv2.inRange(rgb, (0, 0, 0), (_CLIPPED_LEVEL - 1,) * 3))
+    # a pixel is clipped when its brightest channel reaches CLIPPED_LEVEL: all pixels minus the unclipped ones
+    below = cv2.countNonZero(unclipped(rgb))
     clipped = (rgb.shape[0] * rgb.shape[1] - below) / (rgb.shape[0] * rgb.shape[1])
     whole = {"chroma": round(float(chroma.mean()), 2), "clipped_share": round(clipped, 4)}
     if n_background < 100:
