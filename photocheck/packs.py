@@ -144,6 +144,9 @@ _RANGES: dict[str, tuple[float, float]] = {
     "frontal_max_yaw": (0.0, 90.0),
     "slight_max_yaw": (0.0, 90.0),
     "three_quarter_max_yaw": (0.0, 90.0),
+    "turned_from_yaw": (0.0, 90.0),
+    "model_turned_smile_min": (0.0, 1.0),
+    "frown_pucker_min": (0.0, 1.0),
     "max_photos_per_set": (1, 1_000_000),
     "max_seconds_per_photo": (0.1, 86_400.0),
 }

@@ -166,11 +166,13 @@ def test_expression_classifier_against_labels(set_checker, corpus_facts):
     # measured levels (see README and EX10's doc): blendshapes, the person's own neutral photos where the set
     # has them, and the FER2013 model where the blendshapes read neutral (smile 30 -> 34, frown 7 -> 9); a
     # grimace (upper lip raised or mouth stretched, the model not reading it happy) is "other" (0 -> 4); raised
-    # brows with wide eyes or a dropped lip are a surprise (10 -> 12)
-    assert hit("neutral") >= 0.95 and hit("smile") >= 0.89 and hit("surprise") >= 0.92
-    assert rates["frown"][0] >= 10 and rates["other"][0] >= 4
+    # brows with wide eyes or a dropped lip are a surprise (10 -> 12); a pout under lowered brows is a frown and a
+    # turned face the model reads happy a smile (frown 10 -> 12, smile 34 -> 35). The issue's targets: frown
+    # recall and precision 0.8, neutral, smile and surprise recall 0.9
+    assert hit("neutral") >= 0.95 and hit("smile") >= 0.92 and hit("surprise") >= 0.92
+    assert hit("frown") >= 0.8 and rates["other"][0] >= 4
     called_frown = sum(v for (a, b), v in confusion.items() if b == "frown")
-    assert rates["frown"][0] / called_frown >= 0.9  # frown precision (measured 10/11)
+    assert rates["frown"][0] / called_frown >= 0.85  # frown precision (measured 12/14)
 
 
 # the photos the expression issue names, each judged in the set of its labelled person
@@ -232,6 +234,30 @@ def test_an_open_mouthed_shout_under_lowered_brows_is_a_frown_not_a_surprise(sub
 )
 def test_the_flat_browed_shout_is_a_frown(subject_expressions):
     assert subject_expressions["aflw2000_02039/2dasl_image02039.jpg"] == "frown"
+
+
+def test_a_pout_under_lowered_brows_is_a_frown(subject_expressions):
+    """AFLW 00190, a scowl: MediaPipe scores the pushed-out lips as mouthPucker 0.73 (no frown sign moves), under
+    browDown 0.38 that the model reads 0.52 negative."""
+    assert subject_expressions["aflw2000_00190/2dasl_image00190.jpg"] == "frown"
+
+
+def test_an_angry_face_the_blendshapes_read_neutral_is_a_frown_by_the_model_alone(subject_expressions):
+    """The InspireFace anger sample, alone in its set (no baseline): blendshapes flat, the model's negative 0.83."""
+    assert subject_expressions["inspireface_anger/insightface_anger.png"] == "frown"
+
+
+def test_a_face_only_the_model_calls_a_frown_stays_in_its_persons_baseline(subject_expressions):
+    """Kit Harington's johnsnow_test1 (negative 0.84) is a neutral face of his baseline; left out, the baseline
+    moved and john1 read as a frown."""
+    assert subject_expressions["kit_harington/facerec_john1.jpeg"] == "neutral"
+    assert subject_expressions["kit_harington/facerec_johnsnow_test1.jpg"] == "neutral"
+
+
+def test_a_smile_in_profile_is_a_smile_by_the_model(subject_expressions):
+    """AFLW 02416, yaw -76: the blendshapes see one mouth corner (mouthSmile 0.03); the model's "happy" 0.64,
+    where the corpus's other faces turned 45 degrees or more read 0.11 at most."""
+    assert subject_expressions["aflw2000_02416/2dasl_image02416.jpg"] == "smile"
 
 
 def test_a_closed_mouth_smile_under_smile_min_is_a_smile_when_the_model_reads_it_happy(subject_expressions):

@@ -39,6 +39,11 @@ class ExpressionOptions:
     # 01693) 0.46, negative 0.70. The model is asked too because a third of neutral faces rest at browDown >= 0.3
     shout_brow_down_min: float = 0.3
     model_shout_negative_min: float = 0.5
+    # ... and lips pushed forward (mouthPucker) under the same lowered, negative-read brows are a pout (a sulk or
+    # a scowl), which MediaPipe scores as pucker and the frown signs miss. Corpus: a scowling pout (AFLW 00190)
+    # pucker 0.73, browDown 0.38, negative 0.52; the other faces puckered 0.6 or more have browDown 0.01 or
+    # less, bar a speaking face (0.84, 0.34, 0.54), which this calls a frown too
+    frown_pucker_min: float = 0.6
     # per photo, frown is only called when strong: browDown alone reaches 0.7 on many neutral faces and
     # mouthPress is high on most closed mouths (corpus), so it is not used
     frown_brow_min: float = 0.8  # browDownLeft/Right mean
@@ -68,13 +73,18 @@ class ExpressionOptions:
     # a face the blendshapes read neutral is a smile when the model's "happy" reaches this (neutral faces: at
     # most 0.81; missed smiles: 0.86-1.0)
     model_smile_min: float = 0.85
+    # ... or, on a face turned at least turned-from-yaw (a near profile: the blendshapes see one mouth corner and
+    # read a smile as neutral), when it reaches model-turned-smile-min. Corpus: a profile smile (AFLW 02416, yaw
+    # -76) mouthSmile 0.03, "happy" 0.64; the nine other faces turned 45 degrees or more, all neutral or
+    # surprised, "happy" 0.11 at most
+    turned_from_yaw: float = 45.0
+    model_turned_smile_min: float = 0.5
     # ... and a frown, when the set holds no neutral baseline of the person, when angry + sad + disgust +
-    # fear / 2 reaches this (missed frowns 0.83-0.97; neutral faces without a baseline at most 0.78). At 0.8
-    # (which most leave-one-person-out folds of bench/fit_expression.py pick, counting a frown double) an anger
-    # photo at 0.835 is found, but a neutral face the model then calls a frown leaves its person's baseline and
-    # another photo of theirs reads as a frown: one frown more for one more false frown (precision 10/12 instead
-    # of 9/10). A false frown hides a missing frown from the advice, so 0.85 stays
-    model_frown_min: float = 0.85
+    # fear / 2 reaches this (missed frowns 0.83-0.97; neutral faces without a baseline at most 0.78; most
+    # leave-one-person-out folds of bench/fit_expression.py pick 0.8). It was 0.85 while a face the model alone
+    # called a frown left its person's baseline and turned another of their photos into a frown; the baseline
+    # now keeps such faces (expression_baseline)
+    model_frown_min: float = 0.8
     # a face read as a smile with the jaw open is a surprise when the model's "surprise" reaches this
     model_surprise_min: float = 0.9
     # ... and so is a blendshape smile with the jaw open at least this far that the model gives under
@@ -222,12 +232,13 @@ def pose_confidence(face: FaceFacts, opts: PoseOptions) -> float | None:
 
 
 def expression(
-    face: FaceFacts, opts: ExpressionOptions, baseline: dict[str, float] | None = None
+    face: FaceFacts, opts: ExpressionOptions, baseline: dict[str, float] | None = None, *, model_alone_frowns: bool = True
 ) -> tuple[str | None, float | None]:
     """Expression and a 0..1 confidence (how far past its threshold the deciding score is).
 
     `baseline` is the person's neutral frown signs (see `expression_baseline`): with it, a frown is a rise
-    over their own neutral face; without it, only a strong absolute frown counts.
+    over their own neutral face; without it, only a strong absolute frown counts, or the model's word alone
+    (`model-frown-min`) unless `model_alone_frowns` is off.
     """
     b = face.blendshapes
     if not b:
@@ -250,13 +261,13 @@ def expression(
     # where the jaw tests below would call an open mouth a surprise: lowered brows that the model reads as
     # negative make it a shout instead (a third of neutral faces rest at browDown 0.3 or more: the brows alone
     # would turn a heavy-browed surprise into a frown)
-    shouting = (
+    brows_lowered_in_anger = (
         brow_down >= opts.shout_brow_down_min
-        and b.get("browInnerUp", 0.0) < opts.surprise_brow_min
         and negative is not None
         and negative >= opts.model_shout_negative_min
         and (baseline is None or brow_down - baseline["brow"] >= opts.frown_brow_rise)
     )
+    shouting = brows_lowered_in_anger and b.get("browInnerUp", 0.0) < opts.surprise_brow_min
     shout = ("frown", min(opts.model_max_confidence, _conf(brow_down, opts.shout_brow_down_min))) if shouting else None
 
     if jaw >= opts.surprise_jaw_min and (brow_up >= opts.surprise_brow_min or smile < opts.smile_min):
@@ -293,6 +304,9 @@ def expression(
         return "surprise", _conf(raised, opts.surprise_raised_brows_min)
     if abs(blink_l - blink_r) >= opts.wink_difference_min:
         return "other", _conf(abs(blink_l - blink_r), opts.wink_difference_min)
+    pucker = b.get("mouthPucker", 0.0)
+    if brows_lowered_in_anger and pucker >= opts.frown_pucker_min:  # a pout
+        return "frown", min(opts.model_max_confidence, _conf(pucker, opts.frown_pucker_min))
     signs = _frown_signs(b)
     model_says_no_frown = negative is not None and negative < opts.model_frown_veto_below
     for name in _FROWN_SIGNS:
@@ -307,10 +321,12 @@ def expression(
     if negative is not None and happy is not None:  # the model ran (negative needs its probabilities)
         if happy >= opts.model_smile_min:
             return "smile", min(opts.model_max_confidence, _conf(happy, opts.model_smile_min))
+        if face.yaw is not None and abs(face.yaw) >= opts.turned_from_yaw and happy >= opts.model_turned_smile_min:
+            return "smile", min(opts.model_max_confidence, _conf(happy, opts.model_turned_smile_min))
         if smile >= opts.faint_smile_min and happy >= opts.model_faint_smile_happy_min:  # the weaker one's margin
             faint = min(_conf(smile, opts.faint_smile_min), _conf(happy, opts.model_faint_smile_happy_min))
             return "smile", min(opts.model_max_confidence, faint)
-        if baseline is None and negative >= opts.model_frown_min:
+        if baseline is None and model_alone_frowns and negative >= opts.model_frown_min:
             return "frown", min(opts.model_max_confidence, _conf(negative, opts.model_frown_min))
     # neutral: confident when every expression score is well below its threshold
     nearest = max(
@@ -321,8 +337,14 @@ def expression(
 
 
 def expression_baseline(faces: list[FaceFacts], opts: ExpressionOptions) -> dict[str, float] | None:
-    """The median frown signs over one person's faces that read neutral on their own; None if too few."""
-    neutral = [_frown_signs(f.blendshapes) for f in faces if expression(f, opts)[0] == "neutral"]
+    """The median frown signs over one person's faces that read neutral on their own; None if too few.
+
+    A face only the model calls a frown stays in: its blendshapes read neutral, which is what the baseline is a
+    median of, and in a set with a baseline the model alone calls no frown anyway. Left out, it moved the
+    baseline and turned another neutral photo of the person into a frown (corpus: Kit Harington's)."""
+    neutral = [
+        _frown_signs(f.blendshapes) for f in faces if expression(f, opts, model_alone_frowns=False)[0] == "neutral"
+    ]
     if len(neutral) < opts.baseline_min_photos:
         return None
     return {name: float(statistics.median(s[name] for s in neutral)) for name in _FROWN_SIGNS}
