@@ -288,6 +288,22 @@ def test_exif_light_value_between_overcast_and_sun_leaves_the_light_to_the_pictu
     assert [p.lighting["light"] for p in photos] == ["sunny", "unknown", "overcast", "sunny"]
 
 
+def test_cool_muted_daylight_is_overcast_unless_the_face_light_is_hard():
+    """6800 K in muted colours with nothing else to read: outdoor, overcast; with hard light on the face the
+    cheek contrast decides (2 stops: sun); black and white (chroma 0) is not read; a backdrop is read first."""
+    cool = {"exif_light_value": None, "flash_fired": None, "sky_fraction": 0.0, "vegetation_fraction": 0.0,
+            "foliage_fraction": 0.0, "background_plain": 0.4, "background_share": 0.3, "pale_sky_fraction": 0.0,
+            "colour_temperature": 6800.0, "chroma": 5.0}  # fmt: skip
+    photos = _evidence(
+        [_shot(0, lighting=cool), _shot(1, lighting=cool, light_hardness=12.0, side_difference_stops=2.0),
+         _shot(2, lighting={**cool, "chroma": 0.0}), _shot(3, lighting={**cool, "background_plain": 0.9})]
+    ).photos  # fmt: skip
+    assert [(p.lighting["setting"], p.lighting["light"], p.lighting["cue"]) for p in photos] == [
+        ("outdoor", "overcast", "cool daylight"), ("outdoor", "sunny", "cool daylight"),
+        ("unknown", "unknown", None), ("indoor", "artificial", "backdrop"),
+    ]  # fmt: skip
+
+
 def test_fc05_needs_a_measurement():
     assert _fires("FC05", _with(face={"lower_face_mismatch": None, "yaw": 0.0})) == []
 

@@ -299,14 +299,40 @@ def test_lighting_classifier_against_labels(set_checker, corpus_facts):
     print(f"\nlighting setting: decided {sum(decided.values())}/{total}, right {right}/{sum(decided.values())}")
     print(f"setting confusion {dict(setting)}\nsunny/overcast {dict(light)}")
     labelled = sum(v for (a, _), v in setting.items() if a != "unknown")
-    # measured (LI10's doc): 112 of 149 decided, 107 right; indoor 90/118, outdoor 17/31 (mostly unknown)
-    assert sum(decided.values()) >= 0.74 * labelled
+    # measured (LI10's doc): 117 of 149 decided, 112 right; indoor 90/118, outdoor 22/31; sunny / overcast 13 of
+    # 17 decided, all right. The issue's targets: decided >= 70 %, right >= 90 %, indoor and outdoor each right on
+    # two thirds; sunny / overcast decided on 60 %, right on 85 %
+    assert sum(decided.values()) >= 0.78 * labelled
     assert right / sum(decided.values()) >= 0.95
     indoor = sum(v for (a, _), v in setting.items() if a == "indoor")
     outdoor = sum(v for (a, _), v in setting.items() if a == "outdoor")
     assert setting[("indoor", "indoor")] >= 0.76 * indoor
-    assert setting[("outdoor", "outdoor")] >= 0.54 * outdoor
+    assert setting[("outdoor", "outdoor")] >= 0.7 * outdoor
     assert setting[("outdoor", "indoor")] <= 3 and setting[("indoor", "outdoor")] <= 2
+    light_decided = sum(v for (_, b), v in light.items() if b in ("sunny", "overcast"))
+    assert light_decided >= 0.76 * sum(light.values())
+    assert sum(v for (a, b), v in light.items() if a == b) >= 0.85 * light_decided
+
+
+@pytest.mark.parametrize(
+    "path",
+    ("kit_harington/facerec_john1.jpeg", "kit_harington/facerec_johnsnow_test1.jpg", "aflw2000_02540/2dasl_image02540.jpg",
+     "deca_teaser_man/deca_teaser_0.jpg", "human_vlado/human_person-vlado1.jpg"),  # fmt: skip
+)
+def test_cool_muted_daylight_with_no_backdrop_is_outdoor_overcast(set_checker, corpus_facts, path):
+    """Sand, snow, a waterfall, a street under cloud: no sky, leaves or backdrop to read, but a whole-image colour
+    temperature of 6067-7889 K in muted colours (chroma 2.9-6.9). The snow photo's face is lit from one side
+    (cheek contrast over the sunny limit) but softly, so the cool light still says overcast."""
+    (img,) = _judge(set_checker, _facts(corpus_facts, path)).images
+    assert (img.lighting["setting"], img.lighting["light"], img.lighting["cue"]) == ("outdoor", "overcast", "cool daylight")
+
+
+def test_cool_black_and_white_and_studio_photos_are_not_cool_daylight(set_checker, corpus_facts):
+    """Black-and-white photos read the grey-world 6504 K at chroma 0 (KDEF, Yale); a cool, muted studio portrait
+    (face-api.js angry, 6296 K, chroma 4.3) is read as a backdrop first."""
+    for path in ("kdef_am28/kdef_AM28NES.jpg", "yale_subject12/yale_12_sad.png", "faceapi_angry_man/faceapi_angry.jpg"):
+        (img,) = _judge(set_checker, _facts(corpus_facts, path)).images
+        assert img.lighting["cue"] != "cool daylight" and img.lighting["setting"] != "outdoor", path
 
 
 def test_a_set_lit_only_soft_and_frontal_is_asked_for_side_or_hard_light(set_checker, corpus_facts):

@@ -150,6 +150,15 @@ class LightingOptions:
     # background that is not a flat backdrop: an overcast, hazy or clipped sky. Corpus: outdoor 0.64-0.83 where
     # it decides; indoor photos up to 0.44 (a lit white wall beside a shelf)
     outdoor_min_pale_sky: float = 0.5
+    # cool, muted colours in a background that is not a flat backdrop: daylight under cloud or in shade (grey-world
+    # colour temperature at least overcast-min-kelvin, mean Lab chroma from overcast-min-chroma, which leaves
+    # out black-and-white photos, to overcast-max-chroma). Corpus: five overcast photos without any other cue
+    # (sand, snow, a waterfall, a street) read 6067-7889 K at chroma 2.9-6.9; the indoor photos this cool and
+    # this muted are all studio portraits, which the backdrop test reads first; the other indoor photos the
+    # cues leave undecided read at most 5898 K at chroma 7.2, or chroma 13.7 and more at 6000 K and more
+    overcast_min_kelvin: float = 6000.0
+    overcast_min_chroma: float = 1.0
+    overcast_max_chroma: float = 7.5
     tungsten_max_kelvin: float = 3600.0  # warm cast without sky: artificial indoor light
     # outdoors without EXIF exposure, the picture first: direct sun gives saturated colours (mean Lab chroma)
     # and clipped highlights. Corpus, among photos read as outdoor: 3 sunny ones more decided, none wrong.
@@ -378,7 +387,10 @@ def lighting(facts: LightingFacts | None, opts: LightingOptions, face: FaceFacts
         if cue is not None:
             setting, evidence = ("indoor" if cue in ("backdrop", "warm light") else "outdoor"), "image"
     if setting == "outdoor" and light == "unknown":
-        light = _sun_or_shade(facts, face, opts)
+        if cue == "cool daylight" and face_light["hardness"] != "hard":
+            light = "overcast"  # cool and muted, no hard light on the face: the sky's light, not the sun's
+        else:
+            light = _sun_or_shade(facts, face, opts)
     if flash:
         light, evidence = "flash", "exif"
         if setting == "unknown" and (lv is None or lv <= opts.indoor_max_light_value):
@@ -408,7 +420,7 @@ def _sun_or_shade(facts: LightingFacts, face: FaceFacts | None, opts: LightingOp
 
 def _image_cue(facts: LightingFacts, opts: LightingOptions, face: FaceFacts | None) -> str | None:
     """The first image evidence that decides the setting: blue sky, vegetation, blurred foliage, a plain
-    backdrop, pale sky (only where the background is not a backdrop), warm light."""
+    backdrop, pale sky (only where the background is not a backdrop), cool muted daylight, warm light."""
     face_luma = face.luma_mean if face is not None else None
     sky = facts.sky_fraction or 0.0
     fades = facts.sky_fade is None or facts.sky_fade >= opts.sky_min_fade
@@ -436,7 +448,14 @@ def _image_cue(facts: LightingFacts, opts: LightingOptions, face: FaceFacts | No
         pale_luma is None or face_luma is None or pale_luma >= opts.sky_min_luma_over_face * face_luma
     ):
         return "pale sky"
-    if facts.colour_temperature is not None and facts.colour_temperature <= opts.tungsten_max_kelvin:
+    kelvin, chroma = facts.colour_temperature, facts.chroma
+    if kelvin is None:
+        return None
+    if kelvin >= opts.overcast_min_kelvin and chroma is not None and (
+        opts.overcast_min_chroma <= chroma <= opts.overcast_max_chroma
+    ):
+        return "cool daylight"
+    if kelvin <= opts.tungsten_max_kelvin:
         return "warm light"
     return None
 
