@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
+import numpy as np
+
 from photocheck.evidence import labels as classify
 from photocheck.evidence.subject import prominent_face as pick_subject
 
@@ -240,3 +242,30 @@ def test_exif_light_value_and_flash_are_read_and_decide_the_setting(corpus_facts
     # the picture's saturated colours and clipped highlights say sun (EXIF alone called it overcast)
     plaza = decided["human_vlado/human_person-vlado5.jpg"]
     assert (plaza["setting"], plaza["evidence"], plaza["light"]) == ("outdoor", "exif", "sunny")
+
+
+def test_the_expression_model_reads_a_large_face_in_the_shared_frame_as_at_decode_scale(corpus_facts):
+    """A face whose crop is FRAME_MIN_CROP px or more in the detector frame is read there (a quarter of the pixels
+    to resize). On each photo enlarged to a 4000 px long side, as a phone's 12 MP face photo is at full scale, the
+    seven probabilities from the frame stay within 0.05 of the decode-scale ones, with the same top class."""
+    import cv2
+    from PIL import Image
+
+    from photocheck.measure.analyzers.expression_model import FRAME_MIN_CROP, ExpressionNet
+    from photocheck.measure.analyzers.frames import make_frame
+    from tests.conftest import corpus_photo
+
+    net = ExpressionNet()
+    by = {row["path"]: f for row, f in corpus_facts}
+    for path in ("faceapi_angry_man/faceapi_angry.jpg", "rob_lowe/insightface_Rob_Lowe_0001.jpg",
+                 "jack_dorsey/deepface_img61.jpg"):  # fmt: skip
+        rgb = np.asarray(Image.open(corpus_photo(path)).convert("RGB"))
+        k = 4000 / max(rgb.shape[:2])
+        big = cv2.resize(rgb, (round(rgb.shape[1] * k), round(rgb.shape[0] * k)), interpolation=cv2.INTER_CUBIC)
+        box = tuple(v * k for v in max(by[path].faces, key=lambda f: f.box[2] * f.box[3]).box)
+        frame = make_frame(big, 1280)
+        assert frame.factor < 1 and max(box[2], box[3]) * 1.2 * frame.factor >= FRAME_MIN_CROP, path  # frame path
+        at_decode, in_frame = net.probabilities(big, box), net.probabilities(big, box, frame)
+        assert at_decode is not None and in_frame is not None
+        assert max(abs(at_decode[k] - in_frame[k]) for k in at_decode) <= 0.05, (path, at_decode, in_frame)
+        assert max(at_decode, key=at_decode.get) == max(in_frame, key=in_frame.get), path

@@ -17,7 +17,7 @@ from .lighting import analyze_lighting
 from .quality import analyze_basic
 
 # bump when a measurement changes meaning: cached facts of another version are measured again
-ANALYZER_VERSION = "22"
+ANALYZER_VERSION = "23"
 
 __all__ = ["ANALYZER_VERSION", "FaceDetector", "FaceEmbedder", "analyze", "failed_facts"]
 
@@ -48,9 +48,10 @@ def analyze(img: LoadedImage, detector: FaceDetector | None, embedder: FaceEmbed
                 face = dataclasses.replace(face, face_hash=hashes[0], face_hash_mirrored=hashes[1])
             if embedder is not None:
                 face = dataclasses.replace(face, embedding=embedder.embed(img.rgb, raw, frame))
-            # the expression model reads the face at decode scale: halved first, its output moved by up to 0.2
-            # and two corpus faces crossed model-smile-min (rules/docs/EX10's calibration)
-            face = dataclasses.replace(face, emotion=detector.expression.probabilities(img.rgb, raw.box))
+            # the expression model reads a large face in the shared frame, a smaller one at decode scale: every
+            # face halved first moved its output by up to 0.2 and two corpus faces crossed model-smile-min
+            # (rules/docs/EX10's calibration)
+            face = dataclasses.replace(face, emotion=detector.expression.probabilities(img.rgb, raw.box, frame))
             measured.append(face)
         faces = tuple(measured)
     # the scene is read around the subject: the largest face (the judge's subject is almost always it)
