@@ -316,15 +316,17 @@ def test_lighting_classifier_against_labels(set_checker, corpus_facts):
 
 @pytest.mark.parametrize(
     "path",
-    ("kit_harington/facerec_john1.jpeg", "kit_harington/facerec_johnsnow_test1.jpg", "aflw2000_02540/2dasl_image02540.jpg",
-     "deca_teaser_man/deca_teaser_0.jpg", "human_vlado/human_person-vlado1.jpg"),  # fmt: skip
+    ("kit_harington/facerec_john1.jpeg", "kit_harington/facerec_johnsnow_test1.jpg",
+     "aflw2000_02540/2dasl_image02540.jpg", "deca_teaser_man/deca_teaser_0.jpg",
+     "human_vlado/human_person-vlado1.jpg"),  # fmt: skip
 )
 def test_cool_muted_daylight_with_no_backdrop_is_outdoor_overcast(set_checker, corpus_facts, path):
     """Sand, snow, a waterfall, a street under cloud: no sky, leaves or backdrop to read, but a whole-image colour
     temperature of 6067-7889 K in muted colours (chroma 2.9-6.9). The snow photo's face is lit from one side
     (cheek contrast over the sunny limit) but softly, so the cool light still says overcast."""
     (img,) = _judge(set_checker, _facts(corpus_facts, path)).images
-    assert (img.lighting["setting"], img.lighting["light"], img.lighting["cue"]) == ("outdoor", "overcast", "cool daylight")
+    light = img.lighting
+    assert (light["setting"], light["light"], light["cue"]) == ("outdoor", "overcast", "cool daylight")
 
 
 def test_cool_black_and_white_and_studio_photos_are_not_cool_daylight(set_checker, corpus_facts):

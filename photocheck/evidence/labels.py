@@ -241,7 +241,11 @@ def pose_confidence(face: FaceFacts, opts: PoseOptions) -> float | None:
 
 
 def expression(
-    face: FaceFacts, opts: ExpressionOptions, baseline: dict[str, float] | None = None, *, model_alone_frowns: bool = True
+    face: FaceFacts,
+    opts: ExpressionOptions,
+    baseline: dict[str, float] | None = None,
+    *,
+    model_alone_frowns: bool = True,
 ) -> tuple[str | None, float | None]:
     """Expression and a 0..1 confidence (how far past its threshold the deciding score is).
 
@@ -371,7 +375,6 @@ def lighting(facts: LightingFacts | None, opts: LightingOptions, face: FaceFacts
         return {"setting": "unknown", "light": "unknown", "evidence": "none", "cue": None, "confidence": 0.0,
                 **face_light}  # fmt: skip
     lv, flash = facts.exif_light_value, facts.flash_fired
-    kelvin = facts.colour_temperature
     setting, light, evidence, cue = "unknown", "unknown", "none", None
     if lv is not None:
         if lv >= opts.outdoor_min_light_value:

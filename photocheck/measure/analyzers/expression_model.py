@@ -51,7 +51,7 @@ class ExpressionNet:
         x1, y1 = int(min(cols, cx + side / 2)), int(min(rows, cy + side / 2))
         if x1 - x0 < MIN_FACE_SIDE // 2 or y1 - y0 < MIN_FACE_SIDE // 2:
             return None
-        gray = cv2.cvtColor(np.ascontiguousarray(rgb[y0:y1, x0:x1]), cv2.COLOR_RGB2GRAY)
+        gray = cv2.cvtColor(rgb[y0:y1, x0:x1], cv2.COLOR_RGB2GRAY)  # OpenCV reads the view: no copy first
         crop = cv2.resize(gray, (INPUT_SIZE, INPUT_SIZE), interpolation=cv2.INTER_AREA)
         net = self.model.net
         net.setInput(crop[None, None].astype(np.float32))
