@@ -1,4 +1,4 @@
-"""Face embeddings: dlib's 128-D ResNet face descriptor, run as an ONNX network by cv2.dnn, on a face chip
+"""Face embeddings: dlib's 128-D ResNet face descriptor, run as an ONNX network by onnxruntime, on a face chip
 aligned from the landmarks we already have.
 
 The network is dlib's `dlib_face_recognition_resnet_model_v1` (CC0), exported once by
@@ -101,9 +101,8 @@ class FaceEmbedder:
 
     def describe_chip(self, chip: np.ndarray) -> np.ndarray:
         """The 128-D descriptor of a 150x150 RGB uint8 chip."""
-        net = self.model.net
-        net.setInput(np.ascontiguousarray(chip.transpose(2, 0, 1)[None], dtype=np.float32))
-        return np.asarray(net.forward()[0], dtype=np.float64)
+        batch = np.ascontiguousarray(chip.transpose(2, 0, 1)[None], dtype=np.float32)
+        return np.asarray(self.model.run(batch)[0][0], dtype=np.float64)
 
     def embed(self, rgb: np.ndarray, face: RawFace, frame: Frame | None = None) -> tuple[float, ...] | None:
         """The face's descriptor, or None when it has no landmarks or is too small to describe."""

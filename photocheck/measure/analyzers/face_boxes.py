@@ -1,4 +1,4 @@
-"""FaceBoxes, a small face detector trained with profile views (3DDFA-V2 ships it; MIT), run by cv2.dnn.
+"""FaceBoxes, a small face detector trained with profile views (3DDFA-V2 ships it; MIT), run by onnxruntime.
 
 The landmarker's detector misses most true profiles and sometimes locks onto an ear or a cheek; this one
 finds turned heads and gives boxes the pose network can crop from. The network's raw head maps are decoded
@@ -66,9 +66,7 @@ class FaceBoxes:
         # an area resize to an arbitrary size took 5.4 ms from a 1008 px detector frame, linear 0.5
         small = shrink(rgb, (sw, sh), cv2.INTER_LINEAR) if f < 1 else cv2.resize(rgb, (sw, sh))  # (linear)
         blob = (small[:, :, ::-1].astype(np.float32) - _MEAN_BGR).transpose(2, 0, 1)[None]
-        net = self.model.net
-        net.setInput(np.ascontiguousarray(blob))
-        maps = net.forward(_HEADS)
+        maps = self.model.run(np.ascontiguousarray(blob), _HEADS)
         loc = np.concatenate([m[0].transpose(1, 2, 0).reshape(-1, 4) for m in maps[0::2]])
         conf = np.concatenate([m[0].transpose(1, 2, 0).reshape(-1, 2) for m in maps[1::2]])
         anchors = self._anchor_cache.get((sh, sw))

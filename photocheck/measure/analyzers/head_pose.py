@@ -1,4 +1,4 @@
-"""Head pose from 3DDFA-V2's MobileNet-0.5 regressor (cleardusk/3DDFA_V2, MIT; the model OFIQ uses), by cv2.dnn.
+"""Head pose from 3DDFA-V2's MobileNet-0.5 regressor (cleardusk/3DDFA_V2, MIT; the model OFIQ uses), by onnxruntime.
 
 The network reads a 120x120 crop around the face and predicts a 3x4 camera matrix; the rotation in it gives
 yaw, pitch and roll in AFLW2000-3D's convention. Unlike the landmarker's transformation matrix it holds up to a
@@ -95,6 +95,4 @@ class HeadPoseNet:
         interp = cv2.INTER_AREA if region.shape[0] > INPUT_SIZE else cv2.INTER_LINEAR
         crop = cv2.resize(region, (INPUT_SIZE, INPUT_SIZE), interpolation=interp)
         blob = ((crop[:, :, ::-1].astype(np.float32) - 127.5) / 128.0).transpose(2, 0, 1)[None]
-        net = self.model.net
-        net.setInput(np.ascontiguousarray(blob))
-        return angles_from_params(net.forward()[0])
+        return angles_from_params(self.model.run(np.ascontiguousarray(blob))[0][0])

@@ -37,9 +37,7 @@ class SmallFaceDetector:
         square = np.zeros((side, side, 3), np.uint8)
         square[:h, :w] = rgb
         x = cv2.resize(square, (INPUT, INPUT), interpolation=cv2.INTER_AREA).astype(np.float32) / 127.5 - 1.0
-        net = self.model.net
-        net.setInput(np.ascontiguousarray(x.transpose(2, 0, 1)[None]))
-        scores_raw, boxes_raw = net.forward(net.getUnconnectedOutLayersNames())
+        scores_raw, boxes_raw = self.model.run(np.ascontiguousarray(x.transpose(2, 0, 1)[None]))
         scores = 1.0 / (1.0 + np.exp(-np.clip(scores_raw.reshape(-1), -100.0, 100.0)))
         keep = np.flatnonzero(scores >= self.min_score)
         if not len(keep):
