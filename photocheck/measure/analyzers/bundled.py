@@ -61,7 +61,7 @@ class LazyNet:
     and before it returns facts, so a missing or damaged file still stops the run (exit 2). The network is built
     on first use (a fully cached run never needs it), or ahead of it on another thread (`build_in_background`).
 
-    Why onnxruntime (cv2.dnn ran them before): on one thread it runs them 2.5-3.8x faster on the same machine
+    Why onnxruntime (cv2.dnn ran them before): on one thread it runs them 2.4-3.8x faster on the same machine
     (descriptor 3.0 vs 8.2 ms, pose 0.5 vs 1.8, FaceBoxes at 1024 px 9.1 vs 28.5, expression 0.2 vs 0.5, the
     small-face detector 3.0 vs 7.7 as cv2.dnn read its TFLite original; AVX-512 EPYC) with outputs equal to 1e-5
     relative, and it was no slower on an AVX2 host."""
