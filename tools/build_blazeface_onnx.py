@@ -56,21 +56,19 @@ def convert(tflite: Path) -> bytes:
 
 
 def detector_inputs() -> list[np.ndarray]:
-    """Random inputs, and each corpus photo as small_faces.py feeds it (padded square, 192 px, [-1, 1])."""
+    """Random inputs, and each corpus photo as photocheck feeds it to the network (small_faces.detector_input)."""
     import cv2
+
+    sys.path.insert(0, str(ROOT))
+    from photocheck.measure.analyzers.small_faces import detector_input
 
     rng = np.random.default_rng(0)
     batches = [rng.uniform(-1, 1, (1, 3, INPUT, INPUT)).astype(np.float32) for _ in range(5)]
     corpus = Path(os.environ.get("PHOTOCHECK_CORPUS", ROOT.parent / "shared" / "corpus"))
     for path in sorted(corpus.rglob("*.jpg"))[:60]:
         bgr = cv2.imread(str(path))
-        if bgr is None:
-            continue
-        h, w = bgr.shape[:2]
-        square = np.zeros((max(h, w), max(h, w), 3), np.uint8)
-        square[:h, :w] = bgr[:, :, ::-1]
-        x = cv2.resize(square, (INPUT, INPUT), interpolation=cv2.INTER_AREA).astype(np.float32) / 127.5 - 1.0
-        batches.append(np.ascontiguousarray(x.transpose(2, 0, 1)[None]))
+        if bgr is not None:
+            batches.append(detector_input(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)))
     return batches
 
 

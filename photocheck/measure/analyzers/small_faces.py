@@ -27,6 +27,16 @@ _ANCHORS = np.stack(
 ).reshape(-1, 2)  # (x, y) in the unit square, row by row
 
 
+def detector_input(rgb: np.ndarray) -> np.ndarray:
+    """The network's input batch for an RGB image: letterboxed to a square (top left), 192 px, scaled to [-1, 1]."""
+    h, w = rgb.shape[:2]
+    side = max(h, w)
+    square = np.zeros((side, side, 3), np.uint8)
+    square[:h, :w] = rgb
+    x = cv2.resize(square, (INPUT, INPUT), interpolation=cv2.INTER_AREA).astype(np.float32) / 127.5 - 1.0
+    return np.ascontiguousarray(x.transpose(2, 0, 1)[None])
+
+
 class SmallFaceDetector:
     def __init__(self, min_score: float = 0.6) -> None:
         self.model = LazyNet(MODEL_FILE, "small-face detector")
@@ -34,12 +44,8 @@ class SmallFaceDetector:
 
     def detect(self, rgb: np.ndarray) -> list[tuple[tuple[float, float, float, float], float]]:
         """Face boxes (x, y, w, h in `rgb` pixels) with their scores."""
-        h, w = rgb.shape[:2]
-        side = max(h, w)
-        square = np.zeros((side, side, 3), np.uint8)
-        square[:h, :w] = rgb
-        x = cv2.resize(square, (INPUT, INPUT), interpolation=cv2.INTER_AREA).astype(np.float32) / 127.5 - 1.0
-        scores_raw, boxes_raw = self.model.run(np.ascontiguousarray(x.transpose(2, 0, 1)[None]), _OUTPUTS)
+        side = max(rgb.shape[:2])
+        scores_raw, boxes_raw = self.model.run(detector_input(rgb), _OUTPUTS)
         scores = 1.0 / (1.0 + np.exp(-np.clip(scores_raw.reshape(-1), -100.0, 100.0)))
         keep = np.flatnonzero(scores >= self.min_score)
         if not len(keep):
