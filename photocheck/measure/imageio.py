@@ -294,12 +294,10 @@ def _to_rgb(im: Image.Image) -> np.ndarray:
     return np.asarray(im)
 
 
-def _box_halvable(im: Image.Image, w: int, h: int, limits: LoadLimits) -> bool:
-    """A whole decode (HEIC, PNG, WebP...) that is analysed at half scale and can be halved by exact 2x2 blocks
-    before it becomes an array: plain RGB (other modes are converted first), even sides, loaded at its header's
-    size."""
-    return im.mode == "RGB" and im.size == (w, h) and w % 2 == 0 and h % 2 == 0 and w // 2 >= 1 and h // 2 >= 1 \
-        and max(w, h) // 2 >= limits.draft_min_long_side  # fmt: skip
+def _box_halvable(im: Image.Image, w: int, h: int) -> bool:
+    """A loaded image Pillow can halve by exact 2x2 blocks before it becomes an array: plain RGB (other modes are
+    converted first), even sides, at its header's size (not drafted, not turned by the loader)."""
+    return im.mode == "RGB" and im.size == (w, h) and w % 2 == 0 and h % 2 == 0
 
 
 # OpenCV's JPEG decode straight into RGB, upright as stored (photocheck applies the EXIF orientation itself).
@@ -407,7 +405,8 @@ def _decode(data: bytes, name: str, digest: str, limits: LoadLimits) -> LoadedIm
         notes.append(f"file extension {suffix} does not match its content ({fmt})")
 
     scale = 1.0
-    half = fmt in ("JPEG", "MPO") and max(w, h) // 2 >= limits.draft_min_long_side
+    analysed_at_half = max(w, h) // 2 >= limits.draft_min_long_side
+    half = fmt in ("JPEG", "MPO") and analysed_at_half
     rgb = _decode_jpeg_pixels(data, im, half) if fmt == "JPEG" else None
     if rgb is not None:
         scale = rgb.shape[1] / w
@@ -419,14 +418,14 @@ def _decode(data: bytes, name: str, digest: str, limits: LoadLimits) -> LoadedIm
             im.draft("RGB", (w // 2, h // 2))
             scale = im.size[0] / w
         im.load()
-        if _box_halvable(im, w, h, limits):
+        if scale == 1.0 and analysed_at_half and _box_halvable(im, w, h):
             # Pillow's 2x2 box reduce gives the pixels of the area resize below (identical: both round the mean
             # of each block) without first copying the whole decode into numpy: 17 instead of 46 ms for a 12 MP HEIC
             rgb = np.asarray(im.reduce(2))
             scale = rgb.shape[1] / w
         else:
             rgb = _to_rgb(im)
-    if scale == 1.0 and max(w, h) // 2 >= limits.draft_min_long_side:
+    if scale == 1.0 and analysed_at_half:
         # other formats decode whole; analyse them at half resolution too, like a drafted JPEG, so a
         # 12 MP HEIC costs what a 12 MP JPEG costs after its decode
         rgb = cv2.resize(rgb, ((w + 1) // 2, (h + 1) // 2), interpolation=cv2.INTER_AREA)

@@ -113,8 +113,9 @@ class LazyNet:
         self._net = net
 
     def _build(self) -> _OnnxSession:
+        model = self._model  # a missing or damaged file raises its own ModelError here, not wrapped below
         try:
-            session = _OnnxSession(self._model)
+            session = _OnnxSession(model)
         except Exception as e:  # onnxruntime's own error types: the file is not a network it can load
             reason = f"{type(e).__name__}: {e}"
             raise ModelError(f"the bundled {self.what} {self.name} cannot be loaded ({reason})") from None
