@@ -196,6 +196,33 @@ def test_jobs_2_gives_the_same_report_as_jobs_1(tmp_path):
     assert one.exit_code == two.exit_code and one.stdout == two.stdout
 
 
+def test_the_calling_process_and_a_worker_share_the_set_each_photo_once(tmp_path):
+    """jobs=2: the calling process measures from the front while a spawned worker starts and then takes photos
+    from the back; every photo comes back once, with the facts one process alone gives it."""
+    from photocheck.measure.workers import parallel_facts
+
+    if (os.cpu_count() or 1) < 2:
+        pytest.skip("one core: no worker process is spawned")
+    rows = [r for r in corpus_labels() if r["identity"] in ("yale_subject09", "human_stock_a")]
+    paths = [str(corpus_photo(r["path"])) for r in rows]
+    measured_here: list[str] = []
+    with Checker(cache=False, jobs=2) as checker:
+        measurer = checker.measurer
+        own = measurer.facts
+
+        def counted(path, *args, **kwargs):
+            measured_here.append(path)
+            return own(path, *args, **kwargs)
+
+        measurer.facts = counted  # type: ignore[method-assign]
+        shared = list(parallel_facts(measurer, paths, list(range(len(paths)))))
+        measurer.facts = own  # type: ignore[method-assign]
+        alone = [own(p).to_dict() for p in paths]
+    assert sorted(i for i, _ in shared) == list(range(len(paths)))
+    assert measured_here and measured_here[0] == paths[0]  # it never waits for the worker to start
+    assert {i: f.to_dict() for i, f in shared} == dict(enumerate(alone))
+
+
 # --------------------------------------------------------------------------------------- pre-commit
 
 
