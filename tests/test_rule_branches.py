@@ -398,3 +398,17 @@ def test_li10_face_light_unmeasured_is_not_missing():
     most = _varied_setting(2, **SOFT_FRONTAL) + _varied_setting(4, start=2, **turned)
     assert _fires("LI10", most) == []
     assert _fires("LI10", _varied_setting(6, **SOFT_FRONTAL), _pack("LI10", face_light_min_photos=0)) == []
+
+
+def test_workers_start_from_12_jpegs_or_2_heics_and_never_beyond_the_cores():
+    from photocheck.measure.workers import worker_count
+
+    jpegs = [f"IMG_{i:04d}.jpg" for i in range(12)]
+    heics = [f"IMG_{i:04d}.HEIC" for i in range(2)]
+    assert worker_count(jpegs[:11], jobs=8, cores=8) == 0  # the calling process alone is sooner done
+    assert worker_count(jpegs, jobs=8, cores=8) == 7  # jobs - 1 workers beside the calling process
+    assert worker_count(jpegs, jobs=8, cores=2) == 1
+    assert worker_count(jpegs, jobs=1, cores=8) == 0
+    assert worker_count(heics[:1], jobs=2, cores=2) == 0  # one photo: nothing to share
+    assert worker_count(heics, jobs=2, cores=2) == 1  # ~0.9 s of libheif decode each: a worker pays at two
+    assert worker_count(heics + jpegs[:3], jobs=4, cores=4) == 3

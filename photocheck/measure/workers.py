@@ -21,10 +21,14 @@ from .analyzers import failed_facts
 if TYPE_CHECKING:
     from .measurer import Measurer
 
-# below this many photos to measure, the calling process measures them all: a spawned worker is ready ~0.4 s
-# after it is started and takes ~0.25 s more over its first photo (imports, then the models), time in which
-# the calling process, already warm, measures 8-10 photos itself
+# below this much work (in 12 MP JPEG photos) the calling process measures everything: a spawned worker is ready
+# ~0.4 s after it is started and takes ~0.25 s more over its first photo (imports, then the models), time in
+# which the calling process, already warm, measures 8-10 JPEGs itself
 MIN_PHOTOS_FOR_WORKERS = 12
+# a HEIC or AVIF photo counts as this many: libheif's decode alone takes ~0.9 s of a 12 MP HEIC (a JPEG's whole
+# check ~0.07 s), so two of them already pay for a worker
+_HEAVY_SUFFIXES = frozenset({".heic", ".heif", ".hif", ".avif"})
+HEAVY_PHOTO_WEIGHT = 10
 
 _worker: Any = None  # the Measurer of this worker process
 
@@ -35,6 +39,14 @@ def _start_worker(detector: Any, limits: Any, face_model: str | None, faces: boo
 
     # the same analyzers as the parent; no cache (the parent stores what the workers measure)
     _worker = Measurer(detector=detector, limits=limits, faces=faces, identity=identity, face_model=face_model)
+
+
+def worker_count(paths: Sequence[str], jobs: int, cores: int) -> int:
+    """How many worker processes to spawn beside the calling process (0: it measures everything itself)."""
+    work = sum(HEAVY_PHOTO_WEIGHT if os.path.splitext(p)[1].lower() in _HEAVY_SUFFIXES else 1 for p in paths)
+    if work < MIN_PHOTOS_FOR_WORKERS:
+        return 0
+    return max(0, min(jobs, len(paths), cores) - 1)
 
 
 def _ready() -> bool:
@@ -54,8 +66,8 @@ def parallel_facts(
     time (one at work, one queued: a worker never waits to be handed its next), until the two ends meet. The
     calling process never waits for a worker to start, and a worker that cannot start or crashes leaves the
     rest to it. Facts measured by the workers are stored in the measurer's cache here (workers keep none)."""
-    workers = min(measurer.jobs, len(paths), os.cpu_count() or 1) - 1
-    if len(paths) < MIN_PHOTOS_FOR_WORKERS or workers < 1:
+    workers = worker_count(paths, measurer.jobs, os.cpu_count() or 1)
+    if workers < 1:
         for i, path in zip(indices, paths):
             yield i, measurer.facts(path)
         return
