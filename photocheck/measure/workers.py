@@ -1,4 +1,5 @@
-"""Measuring photos in worker processes: each worker loads the models once and analyses whole photos.
+"""Measuring photos in the calling process and in worker processes: each loads the models once and analyses
+whole photos.
 
 Processes, not threads: the analyzers hold the GIL for much of their work, and MediaPipe's graph is not
 safe to share. Workers are spawned (not forked) so no model state is copied half-initialised. Results come
