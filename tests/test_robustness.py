@@ -75,6 +75,20 @@ def test_every_bad_input_kind_is_reported_never_crashes_and_is_left_untouched(tm
     assert _snapshot(folder) == before  # same bytes, same mtimes, no new file
 
 
+def test_bad_inputs_shared_between_the_main_process_and_a_worker_give_the_same_report(tmp_path):
+    """--jobs 2 on the 80-odd bad inputs: the main process takes them from the front, a worker from the back; each
+    file's finding is the one a single process gives (nothing lost, no crash passed on to another file)."""
+    if (os.cpu_count() or 1) < 2:
+        pytest.skip("one core: no worker process is spawned")
+    folder = tmp_path / "bad"
+    make_bad_inputs(folder)
+    one = CliRunner().invoke(main, ["check", str(folder), "--format", "json", "--no-cache", "--jobs", "1"])
+    two = CliRunner().invoke(main, ["check", str(folder), "--format", "json", "--no-cache", "--jobs", "2"])
+    assert one.exit_code == two.exit_code == 1, two.output
+    assert len(json.loads(two.stdout)["sets"][0]["images"]) >= 80
+    assert two.stdout == one.stdout
+
+
 def test_bomb_is_refused_from_the_header_without_decoding(tmp_path):
     from tests.badinputs import png_bomb
 
