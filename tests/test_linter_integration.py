@@ -223,6 +223,47 @@ def test_the_calling_process_and_a_worker_share_the_set_each_photo_once(tmp_path
     assert {i: f.to_dict() for i, f in shared} == dict(enumerate(alone))
 
 
+def _spawned_workers() -> list[int]:
+    """Pids of this process's multiprocessing workers (Linux /proc), not its resource tracker."""
+    found = []
+    for task in Path(f"/proc/{os.getpid()}/task").iterdir():
+        for pid in (task / "children").read_text().split():
+            cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
+            if b"spawn_main" in cmd and b"resource_tracker" not in cmd:
+                found.append(int(pid))
+    return found
+
+
+def test_a_worker_killed_mid_run_costs_only_its_photos_in_flight(tmp_path):
+    """The worker is killed once it has returned its first photo: the (at most two) photos it held are
+    reported as failed, every other photo is measured by the main process, as one process alone measures it."""
+    import signal
+
+    from photocheck.measure.workers import parallel_facts
+
+    if (os.cpu_count() or 1) < 2 or not Path("/proc/self/task").is_dir():
+        pytest.skip("needs two cores and Linux /proc to find and kill the worker")
+    rows = [r for r in corpus_labels() if r["identity"] in ("yale_subject09", "human_stock_a")]
+    paths = [str(corpus_photo(r["path"])) for r in rows] * 2  # long enough that the worker starts in time
+    with Checker(cache=False, jobs=2) as checker:
+        measurer = checker.measurer
+        shared, killed = [], False
+        for i, facts in parallel_facts(measurer, paths, list(range(len(paths)))):
+            shared.append((i, facts))
+            if not killed and i >= len(paths) // 2:  # from the back of the list: the worker's
+                workers = _spawned_workers()
+                assert workers, "no worker process found to kill"
+                for pid in workers:
+                    os.kill(pid, signal.SIGKILL)
+                killed = True
+        alone = {i: measurer.facts(p).to_dict() for i, p in enumerate(paths)}
+    assert killed, "the worker never returned a photo"
+    assert sorted(i for i, _ in shared) == list(range(len(paths)))
+    lost = [i for i, f in shared if f.error and "worker process crashed" in f.error]
+    assert len(lost) <= 2
+    assert all(f.to_dict() == alone[i] for i, f in shared if i not in lost)
+
+
 # --------------------------------------------------------------------------------------- pre-commit
 
 
