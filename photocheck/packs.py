@@ -18,15 +18,15 @@ from typing import Any
 
 from .checks import REGISTRY, Rule
 from .errors import ConfigError
-from .safe_files import FileTooLarge, NotARegularFile, read_regular_file
-
-MAX_CONFIG_BYTES = 1 << 20  # a config or pack file is a few KB; one found in a scanned folder is untrusted input
 from .evidence.duplicates import DuplicateOptions
 from .evidence.labels import ClassifyOptions, ExpressionOptions, LightingOptions, PoseOptions
 from .evidence.subject import IdentityOptions
 from .measure.options import DetectorOptions, LoadLimits
 from .model import Severity
 from .resources import rules_dir
+from .safe_files import FileTooLarge, NotARegularFile, read_regular_file
+
+MAX_CONFIG_BYTES = 1 << 20  # a config or pack file is a few KB; one found in a scanned folder is untrusted input
 
 
 @dataclass(frozen=True)

@@ -21,9 +21,8 @@ from hypothesis import strategies as st
 from PIL import Image
 
 import photocheck.measure.analyzers.faces as faces_module
-from photocheck import Checker, CheckerClosedError, ImageFacts, load_pack
+from photocheck import Checker, CheckerClosedError, load_pack
 from photocheck.cli import main
-from photocheck.measure.cache import FORMAT as CACHE_FORMAT
 from tests.badinputs import png_chunk_bomb, tiff_pages
 from tests.conftest import DEMO, corpus_labels, corpus_photo
 

@@ -162,7 +162,10 @@ def test_expression_classifier_against_labels(set_checker, corpus_facts):
         rates[label] = (confusion[(label, label)], total)
         wrong = {b: v for (a, b), v in confusion.items() if a == label and b != label}
         print(f"\nexpression {label:9} {confusion[(label, label)]}/{total}  confused with {wrong}", end="")
-    hit = lambda k: rates[k][0] / rates[k][1]
+
+    def hit(k: str) -> float:
+        return rates[k][0] / rates[k][1]
+
     # measured levels (see README and EX10's doc): blendshapes, the person's own neutral photos where the set
     # has them, and the FER2013 model where the blendshapes read neutral (smile 30 -> 34, frown 7 -> 9); a
     # grimace (upper lip raised or mouth stretched, the model not reading it happy) is "other" (0 -> 4); raised

@@ -98,7 +98,6 @@ def _hash_bits(values: list[str | None]) -> tuple[np.ndarray, np.ndarray]:
 
 def _within(a: list[str | None], b: list[str | None], limit: int) -> np.ndarray:
     """(n, n) True where hash a[i] is within `limit` bits of hash b[j] (both present)."""
-    import numpy as np  # here, not at import: the light CLI commands load no numpy
     bits_a, have_a = _hash_bits(a)
     bits_b, have_b = _hash_bits(b)
     # Hamming distance by matrix product: differing bits = ones(a) + ones(b) - 2 * common ones
