@@ -31,10 +31,11 @@ sys.path.insert(0, str(ROOT))
 import pose_benchmark  # noqa: E402  (bench/ is on the path: this script's folder)
 from datasets import corpus_dir, pose_dir, read_labels  # noqa: E402  (the one path helper)
 
-from photocheck import Checker  # noqa: E402  (after the path set-up above)
-from photocheck.discovery import PhotoSet  # noqa: E402  (after the path set-up above)
-from photocheck.evidence.subject import match_reference, reference_from_facts  # noqa: E402  (after the path set-up above)
-from photocheck.model import ImageFacts  # noqa: E402  (after the path set-up above)
+# after the path set-up above, like the two imports before
+from photocheck import Checker  # noqa: E402
+from photocheck.discovery import PhotoSet  # noqa: E402
+from photocheck.evidence.subject import match_reference, reference_from_facts  # noqa: E402
+from photocheck.model import ImageFacts  # noqa: E402
 
 POSES = ["frontal", "slight_left", "slight_right", "profile_left", "profile_right"]
 EXPRESSIONS = ["neutral", "smile", "frown", "surprise", "other"]

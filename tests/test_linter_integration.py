@@ -182,13 +182,16 @@ def test_no_cache_reads_and_writes_nothing(photos, tmp_path):
 # ------------------------------------------------------------------------------------------ workers
 
 
+def _two_series() -> list[Path]:
+    """Two corpus series, 14 photos: a set large enough for a worker process."""
+    return [corpus_photo(r["path"]) for r in corpus_labels() if r["identity"] in ("yale_subject09", "human_stock_a")]
+
+
 def test_jobs_2_gives_the_same_report_as_jobs_1(tmp_path):
     """A set large enough for worker processes (two corpus series, 14 photos, copied at test time)."""
     folder = tmp_path / "set"
     folder.mkdir()
-    rows = [r for r in corpus_labels() if r["identity"] in ("yale_subject09", "human_stock_a")]
-    for r in rows:
-        src = corpus_photo(r["path"])
+    for src in _two_series():
         shutil.copy(src, folder / src.name)
     assert len(list(folder.iterdir())) >= 12
     one = _run("check", str(folder), "--format", "json", "--no-cache", "--jobs", "1")
@@ -196,15 +199,14 @@ def test_jobs_2_gives_the_same_report_as_jobs_1(tmp_path):
     assert one.exit_code == two.exit_code and one.stdout == two.stdout
 
 
-def test_the_calling_process_and_a_worker_share_the_set_each_photo_once(tmp_path):
+def test_the_calling_process_and_a_worker_share_the_set_each_photo_once(monkeypatch):
     """jobs=2: the calling process measures from the front while a spawned worker starts and then takes photos
     from the back; every photo comes back once, with the facts one process alone gives it."""
     from photocheck.measure.workers import parallel_facts
 
     if (os.cpu_count() or 1) < 2:
         pytest.skip("one core: no worker process is spawned")
-    rows = [r for r in corpus_labels() if r["identity"] in ("yale_subject09", "human_stock_a")]
-    paths = [str(corpus_photo(r["path"])) for r in rows]
+    paths = [str(p) for p in _two_series()]
     measured_here: list[str] = []
     with Checker(cache=False, jobs=2) as checker:
         measurer = checker.measurer
@@ -214,9 +216,9 @@ def test_the_calling_process_and_a_worker_share_the_set_each_photo_once(tmp_path
             measured_here.append(path)
             return own(path, *args, **kwargs)
 
-        measurer.facts = counted  # type: ignore[method-assign]
-        shared = list(parallel_facts(measurer, paths, list(range(len(paths)))))
-        measurer.facts = own  # type: ignore[method-assign]
+        with monkeypatch.context() as patch:
+            patch.setattr(measurer, "facts", counted)
+            shared = list(parallel_facts(measurer, paths, list(range(len(paths)))))
         alone = [own(p).to_dict() for p in paths]
     assert sorted(i for i, _ in shared) == list(range(len(paths)))
     assert measured_here and measured_here[0] == paths[0]  # it never waits for the worker to start
@@ -234,7 +236,7 @@ def _spawned_workers() -> list[int]:
     return found
 
 
-def test_a_worker_killed_mid_run_costs_only_its_photos_in_flight(tmp_path):
+def test_a_worker_killed_mid_run_costs_only_its_photos_in_flight():
     """The worker is killed once it has returned its first photo: the (at most two) photos it held are
     reported as failed, every other photo is measured by the main process, as one process alone measures it."""
     import signal
@@ -243,14 +245,14 @@ def test_a_worker_killed_mid_run_costs_only_its_photos_in_flight(tmp_path):
 
     if (os.cpu_count() or 1) < 2 or not Path("/proc/self/task").is_dir():
         pytest.skip("needs two cores and Linux /proc to find and kill the worker")
-    rows = [r for r in corpus_labels() if r["identity"] in ("yale_subject09", "human_stock_a")]
-    paths = [str(corpus_photo(r["path"])) for r in rows] * 2  # long enough that the worker starts in time
+    paths = [str(p) for p in _two_series()] * 2  # long enough that the worker starts in time
     with Checker(cache=False, jobs=2) as checker:
         measurer = checker.measurer
         shared, killed = [], False
         for i, facts in parallel_facts(measurer, paths, list(range(len(paths)))):
             shared.append((i, facts))
-            if not killed and i >= len(paths) // 2:  # from the back of the list: the worker's
+            # from the back half: the worker's (or, were it slow to start, this process's: then nothing is lost)
+            if not killed and i >= len(paths) // 2:
                 workers = _spawned_workers()
                 assert workers, "no worker process found to kill"
                 for pid in workers:

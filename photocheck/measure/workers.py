@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import ModelError
 from ..model import ImageFacts
 from .analyzers import failed_facts
+from .options import _EXTENSION_FORMATS
 
 if TYPE_CHECKING:
     from .measurer import Measurer
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
 MIN_PHOTOS_FOR_WORKERS = 12
 # a HEIC or AVIF photo counts as this many: libheif's decode alone takes ~0.9 s of a 12 MP HEIC (a JPEG's whole
 # check ~0.07 s), so two of them already pay for a worker
-_HEAVY_SUFFIXES = frozenset({".heic", ".heif", ".hif", ".avif"})
+_HEAVY_SUFFIXES = frozenset(s for s, formats in _EXTENSION_FORMATS.items() if formats & {"HEIF", "AVIF"})
 HEAVY_PHOTO_WEIGHT = 10
 
 _worker: Any = None  # the Measurer of this worker process
