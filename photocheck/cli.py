@@ -289,6 +289,9 @@ def _with_check_options(f):  # type: ignore[no-untyped-def]
 @click.version_option(__version__, "-V", "--version", prog_name="photocheck")
 def main() -> None:
     """Lint the reference photos of a face-identity profile before upload."""
+    from .measure.allocator import keep_freed_buffers
+
+    keep_freed_buffers()  # this process is photocheck's own: photo buffers are reused, not faulted in anew
 
 
 @main.command("check")

@@ -37,7 +37,10 @@ _worker: Any = None  # the Measurer of this worker process
 
 def _start_worker(detector: Any, limits: Any, face_model: str | None, faces: bool, identity: bool) -> None:
     global _worker
+    from .allocator import keep_freed_buffers
     from .measurer import Measurer
+
+    keep_freed_buffers()
 
     # the same analyzers as the parent; no cache (the parent stores what the workers measure)
     _worker = Measurer(detector=detector, limits=limits, faces=faces, identity=identity, face_model=face_model)
