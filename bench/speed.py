@@ -4,8 +4,9 @@
     .venv/bin/python bench/speed.py --sizes 10,100   # quicker
     .venv/bin/pip install -e '.[bench]'              # CleanVision, the peer image-issue finder (optional)
 
-It builds realistic phone-like photos from ../shared/corpus (or $PHOTOCHECK_CORPUS): upscaled to 12 MP (and a set
-at 8 MP), sensor-like noise, JPEG quality 90, half of them stored sideways with an EXIF orientation tag; and HEICs.
+It builds realistic phone-like photos from ../shared/corpus (or $PHOTOCHECK_CORPUS): upscaled to 12 MP (and sets
+at 8 and 48 MP), sensor-like noise, JPEG quality 90, half of them stored sideways with an EXIF orientation tag;
+and HEICs.
 Then, in one run and alternating between contenders (so machine noise hits all alike), it times each
 contender in its own process (start-up included, as a user would see it) and records the process's peak
 memory. Every figure printed is a ratio measured in this run; nothing is compared with a stored number.
@@ -85,7 +86,7 @@ def build_set(folder: Path, n: int, kind: str, seed0: int = 0) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     for i, src in enumerate(source_photos(n)):
         im = phone_photo(src, seed0 + i, shrink=0.4 if kind == "halfbody" else 1.0,
-                         long_side=3264 if kind == "8mp" else 4000)  # fmt: skip
+                         long_side={"8mp": 3264, "48mp": 8000}.get(kind, 4000))  # fmt: skip
         if kind == "heic":
             im.save(folder / f"IMG_{i:04d}.HEIC", quality=90)
         elif i % 2:
@@ -316,7 +317,8 @@ def one_core(folder: Path, repeats: int) -> dict[str, float]:
           f"{t['floor'] * 1000:.0f} ms per photo (fastest of {max(3, repeats)} each, alternated)")
     fixed = ("decode", "landmarker graph", "networks")
     rest = t["check"] - sum(t[k] for k in fixed)
-    print("    of the check: " + ", ".join(f"{k} {t[k] * 1000:.1f}" for k in fixed) + f", the rest {rest * 1000:.1f} ms")
+    parts = ", ".join(f"{k} {t[k] * 1000:.1f}" for k in fixed)
+    print(f"    of the check: {parts}, the rest {rest * 1000:.1f} ms")
     return {"one core, in process, models warm: check / plain decode": t["check"] / t["floor"],
             "  decode + landmarker graph + networks alone / plain decode": sum(t[k] for k in fixed) / t["floor"],
             "  the rest of the check / plain decode": rest / t["floor"]}  # fmt: skip
@@ -373,13 +375,17 @@ def main() -> None:
         jpegs = build_set(work / "jpeg", args.photos, "jpeg")
         halfbody = build_set(work / "halfbody", max(4, args.photos // 2), "halfbody", seed0=2000)
         eight_mp = build_set(work / "8mp", max(4, args.photos // 2), "8mp", seed0=3000)
+        big = build_set(work / "48mp", max(4, args.photos // 4), "48mp", seed0=4000)
         heics = build_set(work / "heic", max(4, args.photos // 2), "heic", seed0=1000)
         for label, folder in (("12 MP JPEG (quality 90, half EXIF-rotated), face-filling", jpegs),
                               ("12 MP JPEG half-body (face 10-20 % of the short side)", halfbody),
                               ("8 MP JPEG (3264 x 2448, analysed at full scale), face-filling", eight_mp),
+                              ("48 MP JPEG (8000 x 6000, analysed at a quarter), face-filling", big),
                               ("12 MP HEIC", heics)):  # fmt: skip
             n = len(list(folder.iterdir()))
-            rows = compare(folder, n, args.repeats, work / f"run-{folder.name}", peers=not args.no_peers)
+            # the peers read 48 MP at full resolution (dlib's HOG: seconds a photo): they run on the other sets
+            peers = not args.no_peers and folder is not big
+            rows = compare(folder, n, args.repeats, work / f"run-{folder.name}", peers=peers)
             print_table(f"{label}: {n} photos, median of {args.repeats}", rows)
             r = ratios(rows)
             r.update(marginal(folder, work / f"marginal-{folder.name}", args.repeats))

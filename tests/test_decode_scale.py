@@ -1,4 +1,5 @@
-"""Photos that decode whole (HEIC, PNG, WebP) are analysed at half scale like a drafted JPEG. An even-sized RGB
+"""Photos of 3600 px and more are analysed reduced by 2, 4 or 8 (JPEGs in the DCT), their long side kept at 1800 px or
+more. Photos that decode whole (HEIC, PNG, WebP) are reduced like a drafted JPEG. An even-sized RGB
 decode is halved by Pillow's 2x2 box reduce before it becomes an array (no copy of the whole decode); that must be
 the very pixels the area resize of the whole decode gives, which every threshold was calibrated on."""
 
@@ -53,3 +54,62 @@ def test_a_whole_decode_is_halved_to_the_area_resize_pixels(fmt, size, monkeypat
     assert img.rgb.shape == expected.shape
     assert np.array_equal(img.rgb, expected)  # even sides by the box reduce, odd ones by the resize itself
     assert img.scale == pytest.approx(expected.shape[1] / w)
+
+
+@pytest.mark.parametrize(
+    "size,reduction", [((3599, 2400), 1), ((3600, 2400), 2), ((7199, 1200), 2), ((7200, 1200), 4), ((14400, 900), 8)]
+)
+def test_the_reduction_keeps_the_long_side_at_the_analysis_minimum(size, reduction):
+    limits = LoadLimits()
+    assert imageio.analysis_reduction(*size, limits) == reduction
+    assert imageio.analysis_reduction(size[1], size[0], limits) == reduction  # portrait alike
+    if reduction > 1:
+        assert max(size) // reduction >= limits.draft_min_long_side > max(size) // (2 * reduction)
+
+
+def test_a_48_mp_class_jpeg_is_decoded_at_a_quarter_in_the_dct():
+    # a 7200 px panorama strip stands in for a 48 MP photo (8000 x 6000): the same reduction, less to encode
+    im = _photo_like(7200, 1200)
+    data = _encoded(im, "JPEG")
+    img = decode_bytes(data, "wide.jpg", LoadLimits(), digest="0" * 64)
+    assert img.rgb.shape == (300, 1800, 3) and img.scale == pytest.approx(0.25)
+    assert (img.width, img.height) == (7200, 1200)  # the photo's own size for the resolution rules
+    drafted = Image.open(io.BytesIO(data))
+    drafted.draft("RGB", (1800, 300))
+    assert np.array_equal(img.rgb, np.asarray(drafted.convert("RGB")))  # OpenCV's decode is Pillow's
+
+
+def test_a_whole_decode_is_reduced_by_four_to_within_a_level_of_the_area_resize():
+    data = _encoded(_photo_like(7200, 1200), "PNG")
+    img = decode_bytes(data, "wide.png", LoadLimits(), digest="0" * 64)
+    whole = np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
+    expected = cv2.resize(whole, (1800, 300), interpolation=cv2.INTER_AREA)
+    assert img.rgb.shape == expected.shape and img.scale == pytest.approx(0.25)
+    assert np.abs(img.rgb.astype(int) - expected).max() <= 1
+
+
+def test_the_same_scene_at_12_and_48_mp_is_measured_alike(checker):
+    """A 48 MP photo is analysed at a quarter, a 12 MP one at half: the same 2000 px of pixels either way, so the
+    same face measures (corpus photos enlarged to both sizes; at half, the 48 MP analysis had 12 MP of pixels)."""
+    from tests.conftest import corpus_labels, corpus_photo
+
+    rows = corpus_labels()
+    rows = [r for r in rows if r["faces_in_image"] == "1" and r["yaw_bucket"].startswith(("frontal", "slight"))]
+    for row in rows[:: max(1, len(rows) // 3)][:3]:
+        source = Image.open(corpus_photo(row["path"])).convert("RGB")
+        measured = {}
+        for long_side in (4000, 8000):
+            short_side = long_side * 3 // 4
+            size = (long_side, short_side) if source.width >= source.height else (short_side, long_side)
+            buf = io.BytesIO()
+            source.resize(size, Image.LANCZOS).save(buf, "JPEG", quality=92)
+            measured[long_side] = checker.measurer.facts(buf.getvalue(), name=f"{long_side}.jpg")
+        twelve, forty_eight = measured[4000], measured[8000]
+        assert (twelve.basic.analysis_scale, forty_eight.basic.analysis_scale) == (0.5, 0.25)
+        assert len(twelve.faces) == len(forty_eight.faces) == 1, row["path"]
+        a, b = twelve.faces[0], forty_eight.faces[0]
+        assert np.allclose(np.array(b.box) / 2, a.box, rtol=0.02, atol=4), row["path"]  # full-resolution pixels
+        assert abs(a.yaw - b.yaw) < 1.0 and abs(a.pitch - b.pitch) < 2.0, row["path"]
+        assert b.sharpness == pytest.approx(a.sharpness, rel=0.03), row["path"]
+        assert abs(a.noise - b.noise) < 0.15, row["path"]
+        assert forty_eight.basic.effective_detail == pytest.approx(twelve.basic.effective_detail, abs=0.02)

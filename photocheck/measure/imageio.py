@@ -294,29 +294,42 @@ def _to_rgb(im: Image.Image) -> np.ndarray:
     return np.asarray(im)
 
 
-def _box_halvable(im: Image.Image, w: int, h: int) -> bool:
-    """A loaded image Pillow can halve by exact 2x2 blocks before it becomes an array: plain RGB (other modes are
-    converted first), even sides, at its header's size (not drafted, not turned by the loader)."""
-    return im.mode == "RGB" and im.size == (w, h) and w % 2 == 0 and h % 2 == 0
+def analysis_reduction(width: int, height: int, limits: LoadLimits) -> int:
+    """By how much (1, 2, 4 or 8) a photo is reduced for analysis: the most whose long side is still at least
+    `draft_min_long_side`. So every photo of 3600 px and more is analysed with a long side of 1800-3599 px, as
+    12 MP photos always were (at half scale), and a 48 MP photo costs about what a 12 MP one does instead of
+    giving its analysis 12 MP of pixels."""
+    long_side = max(width, height)
+    for k in (8, 4, 2):
+        if long_side // k >= limits.draft_min_long_side:
+            return k
+    return 1
+
+
+def _box_reducible(im: Image.Image, w: int, h: int, k: int) -> bool:
+    """A loaded image Pillow can reduce by exact k x k blocks before it becomes an array: plain RGB (other modes
+    are converted first), sides divisible by k, at its header's size (not drafted, not turned by the loader)."""
+    return im.mode == "RGB" and im.size == (w, h) and w % k == 0 and h % k == 0
 
 
 # OpenCV's JPEG decode straight into RGB, upright as stored (photocheck applies the EXIF orientation itself).
 # IMREAD_COLOR_RGB is OpenCV 4.10 and later: with an older cv2 (the pin allows 4.8) Pillow decodes every file
-def _cv_rgb_flags() -> tuple[int, int] | None:
-    """imdecode flags for (full, DCT half) scale RGB, or None where this OpenCV cannot decode to RGB."""
+def _cv_rgb_flags() -> dict[int, int] | None:
+    """imdecode flags for RGB at each DCT reduction (1, 2, 4, 8), or None where this OpenCV cannot decode to RGB."""
     rgb: int | None = getattr(cv2, "IMREAD_COLOR_RGB", None)
     if rgb is None:
         return None
     full = rgb | cv2.IMREAD_IGNORE_ORIENTATION
-    return full, (cv2.IMREAD_REDUCED_COLOR_2 & ~cv2.IMREAD_COLOR) | full
+    reduced = {2: cv2.IMREAD_REDUCED_COLOR_2, 4: cv2.IMREAD_REDUCED_COLOR_4, 8: cv2.IMREAD_REDUCED_COLOR_8}
+    return {1: full, **{k: (flag & ~cv2.IMREAD_COLOR) | full for k, flag in reduced.items()}}
 
 
 _CV_RGB = _cv_rgb_flags()
 
 
-def _decode_jpeg_pixels(data: bytes, im: Image.Image, half: bool) -> np.ndarray | None:
-    """The pixels of a complete colour or grey JPEG decoded by OpenCV (at half scale in the DCT when `half`),
-    or None to leave the file to Pillow.
+def _decode_jpeg_pixels(data: bytes, im: Image.Image, reduction: int) -> np.ndarray | None:
+    """The pixels of a complete colour or grey JPEG decoded by OpenCV (reduced by 1, 2, 4 or 8 in the DCT), or
+    None to leave the file to Pillow.
 
     Both link libjpeg-turbo and give the same pixels (all 104 corpus JPEGs, at full and half scale), but
     OpenCV writes them into a numpy array once, where Pillow decodes into its own buffer and then copies
@@ -327,10 +340,10 @@ def _decode_jpeg_pixels(data: bytes, im: Image.Image, half: bool) -> np.ndarray 
         return None
     w, h = im.size
     try:
-        rgb = cv2.imdecode(np.frombuffer(data, np.uint8), _CV_RGB[1] if half else _CV_RGB[0])
+        rgb = cv2.imdecode(np.frombuffer(data, np.uint8), _CV_RGB[reduction])
     except cv2.error:
         return None
-    expected = ((h + 1) // 2, (w + 1) // 2) if half else (h, w)
+    expected = (-(-h // reduction), -(-w // reduction))  # libjpeg rounds a scaled side up
     if rgb is None or rgb.ndim != 3 or rgb.shape[:2] != expected:
         return None
     return rgb
@@ -405,30 +418,30 @@ def _decode(data: bytes, name: str, digest: str, limits: LoadLimits) -> LoadedIm
         notes.append(f"file extension {suffix} does not match its content ({fmt})")
 
     scale = 1.0
-    analysed_at_half = max(w, h) // 2 >= limits.draft_min_long_side
-    half = fmt in ("JPEG", "MPO") and analysed_at_half
-    rgb = _decode_jpeg_pixels(data, im, half) if fmt == "JPEG" else None
+    k = analysis_reduction(w, h, limits)
+    rgb = _decode_jpeg_pixels(data, im, k) if fmt == "JPEG" else None
     if rgb is not None:
         scale = rgb.shape[1] / w
     else:
-        if half:
-            # DCT-domain downscale: about 3x cheaper than a full decode and still >= half resolution. Pillow
-            # takes the largest scale whose result is at least the size asked for, so the floor of half is
-            # asked for: half rounded up would keep an odd-sized photo at full scale (libjpeg rounds up)
-            im.draft("RGB", (w // 2, h // 2))
+        if fmt in ("JPEG", "MPO") and k > 1:
+            # DCT-domain downscale: a half-scale decode is about 3x cheaper than a full one. Pillow takes the
+            # largest scale whose result is at least the size asked for, so the floor of w / k is asked for:
+            # rounded up, an odd-sized photo would stay at the next larger scale (libjpeg rounds up)
+            im.draft("RGB", (w // k, h // k))
             scale = im.size[0] / w
         im.load()
-        if scale == 1.0 and analysed_at_half and _box_halvable(im, w, h):
-            # Pillow's 2x2 box reduce gives the pixels of the area resize below (identical: both round the mean
-            # of each block) without first copying the whole decode into numpy: 17 instead of 46 ms for a 12 MP HEIC
-            rgb = np.asarray(im.reduce(2))
+        if scale == 1.0 and k > 1 and _box_reducible(im, w, h, k):
+            # Pillow's k x k box reduce averages the blocks the area resize below averages, without first copying
+            # the whole decode into numpy (17 instead of 46 ms for a 12 MP HEIC): by 2 the identical pixels, by 4
+            # and 8 at most one level apart (the two round the mean differently)
+            rgb = np.asarray(im.reduce(k))
             scale = rgb.shape[1] / w
         else:
             rgb = _to_rgb(im)
-    if scale == 1.0 and analysed_at_half:
-        # other formats decode whole; analyse them at half resolution too, like a drafted JPEG, so a
-        # 12 MP HEIC costs what a 12 MP JPEG costs after its decode
-        rgb = cv2.resize(rgb, ((w + 1) // 2, (h + 1) // 2), interpolation=cv2.INTER_AREA)
+    if scale == 1.0 and k > 1:
+        # other formats decode whole; analyse them at the same reduction as a drafted JPEG, so a 12 MP HEIC
+        # costs what a 12 MP JPEG costs after its decode
+        rgb = cv2.resize(rgb, (-(-w // k), -(-h // k)), interpolation=cv2.INTER_AREA)
         scale = rgb.shape[1] / w
     # Pillow's TIFF reader applies the Orientation tag itself on load (and drops the tag): turning the pixels
     # again would analyse a TIFF a viewer shows upright sideways or mirrored. Read what is left after the load.
