@@ -44,7 +44,7 @@ class LoadLimits:
     max_pixels: int = 150_000_000
     max_file_bytes: int = 200 * 1024 * 1024
     # photos are analysed reduced by 2, 4 or 8 (in the DCT for JPEGs) as far as their long side stays at least
-    # this many pixels: noise, sharpness and detail are measured at 1800-3599 px, where they were calibrated
+    # this many pixels: noise, sharpness and detail are measured at 1800-3599 px, as on every 12 MP photo
     draft_min_long_side: int = 1800
     # a set with more photos than this is refused before any is read (a folder of a whole photo library)
     max_photos_per_set: int = 2000
