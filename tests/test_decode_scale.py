@@ -56,34 +56,42 @@ def test_a_whole_decode_is_halved_to_the_area_resize_pixels(fmt, size, monkeypat
     assert img.scale == pytest.approx(expected.shape[1] / w)
 
 
-@pytest.mark.parametrize(
-    "size,reduction", [((3599, 2400), 1), ((3600, 2400), 2), ((7199, 1200), 2), ((7200, 1200), 4), ((14400, 900), 8)]
-)
+REDUCTIONS = [
+    ((3599, 2400), 1), ((3600, 2400), 2), ((7199, 5400), 2), ((7200, 5400), 4), ((8000, 6000), 4), ((8064, 4536), 4),
+    ((14400, 10800), 8), ((16000, 8000), 8), ((7200, 3999), 2), ((20000, 2000), 2), ((14400, 7999), 4),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("size,reduction", REDUCTIONS, ids=[f"{w}x{h}" for (w, h), _ in REDUCTIONS])
 def test_the_reduction_keeps_the_long_side_at_the_analysis_minimum(size, reduction):
+    """Half while the long side stays >= 1800 px (as always); a quarter and an eighth only while the short side
+    also stays >= 1000 px (a 48 MP photo, 4:3 or 16:9, goes to a quarter; a panorama stays at half)."""
     limits = LoadLimits()
     assert imageio.analysis_reduction(*size, limits) == reduction
     assert imageio.analysis_reduction(size[1], size[0], limits) == reduction  # portrait alike
     if reduction > 1:
-        assert max(size) // reduction >= limits.draft_min_long_side > max(size) // (2 * reduction)
+        assert max(size) // reduction >= limits.draft_min_long_side
+    if reduction > 2:
+        assert min(size) // reduction >= limits.reduce_min_short_side
 
 
 def test_a_48_mp_class_jpeg_is_decoded_at_a_quarter_in_the_dct():
-    # a 7200 px panorama strip stands in for a 48 MP photo (8000 x 6000): the same reduction, less to encode
-    im = _photo_like(7200, 1200)
+    # 7200 x 4000 (29 MP) stands in for a 48 MP photo (8000 x 6000): the same reduction, less to encode
+    im = _photo_like(7200, 4000)
     data = _encoded(im, "JPEG")
     img = decode_bytes(data, "wide.jpg", LoadLimits(), digest="0" * 64)
-    assert img.rgb.shape == (300, 1800, 3) and img.scale == pytest.approx(0.25)
-    assert (img.width, img.height) == (7200, 1200)  # the photo's own size for the resolution rules
+    assert img.rgb.shape == (1000, 1800, 3) and img.scale == pytest.approx(0.25)
+    assert (img.width, img.height) == (7200, 4000)  # the photo's own size for the resolution rules
     drafted = Image.open(io.BytesIO(data))
-    drafted.draft("RGB", (1800, 300))
+    drafted.draft("RGB", (1800, 1000))
     assert np.array_equal(img.rgb, np.asarray(drafted.convert("RGB")))  # OpenCV's decode is Pillow's
 
 
 def test_a_whole_decode_is_reduced_by_four_to_within_a_level_of_the_area_resize():
-    data = _encoded(_photo_like(7200, 1200), "PNG")
-    img = decode_bytes(data, "wide.png", LoadLimits(), digest="0" * 64)
+    data = _encoded(_photo_like(7200, 4000), "TIFF")  # uncompressed: 29 MP encoded at once, decoded whole
+    img = decode_bytes(data, "wide.tif", LoadLimits(), digest="0" * 64)
     whole = np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
-    expected = cv2.resize(whole, (1800, 300), interpolation=cv2.INTER_AREA)
+    expected = cv2.resize(whole, (1800, 1000), interpolation=cv2.INTER_AREA)
     assert img.rgb.shape == expected.shape and img.scale == pytest.approx(0.25)
     assert np.abs(img.rgb.astype(int) - expected).max() <= 1
 

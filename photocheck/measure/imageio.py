@@ -295,15 +295,20 @@ def _to_rgb(im: Image.Image) -> np.ndarray:
 
 
 def analysis_reduction(width: int, height: int, limits: LoadLimits) -> int:
-    """By how much (1, 2, 4 or 8) a photo is reduced for analysis: the most whose long side is still at least
-    `draft_min_long_side`. So every photo of 3600 px and more is analysed with a long side of 1800-3599 px, as
-    12 MP photos always were (at half scale); a 48 MP photo's analysis no longer gets 12 MP of pixels (its
-    one-core check 181 -> 127 ms, 0.74x Pillow's plain decode of it)."""
-    long_side = max(width, height)
-    for k in (8, 4, 2):
-        if long_side // k >= limits.draft_min_long_side:
-            return k
-    return 1
+    """By how much (1, 2, 4 or 8) a photo is reduced for analysis: by 2 when its long side is still at least
+    `draft_min_long_side` after it, and by 4 or 8 as far as the long side stays that long and the short side at
+    least `reduce_min_short_side`. So a photo of 3600 px and more is analysed with a long side of 1800-3599 px
+    (panoramas aside), as 12 MP photos always were (at half scale); a 48 MP photo's analysis no longer gets
+    12 MP of pixels (its one-core check 181 -> 127 ms, 0.74x Pillow's plain decode of it)."""
+    long_side, short_side = max(width, height), min(width, height)
+    if long_side // 2 < limits.draft_min_long_side:
+        return 1
+    k = 2
+    while k < 8 and (
+        long_side // (2 * k) >= limits.draft_min_long_side and short_side // (2 * k) >= limits.reduce_min_short_side
+    ):
+        k *= 2
+    return k
 
 
 def _box_reducible(im: Image.Image, w: int, h: int, k: int) -> bool:

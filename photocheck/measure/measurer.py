@@ -90,7 +90,10 @@ class Measurer:
             "identity": self._embedder is not None,
             "detector": dataclasses.asdict(self.detector_options),
             # only the limits that change what is measured (not how long a run may take)
-            "limits": {k: getattr(self.limits, k) for k in ("max_pixels", "max_file_bytes", "draft_min_long_side")},
+            "limits": {
+                k: getattr(self.limits, k)
+                for k in ("max_pixels", "max_file_bytes", "draft_min_long_side", "reduce_min_short_side")
+            },
         }
 
     def close(self) -> None:

@@ -46,6 +46,10 @@ class LoadLimits:
     # photos are analysed reduced by 2, 4 or 8 (in the DCT for JPEGs) as far as their long side stays at least
     # this many pixels: noise, sharpness and detail are measured at 1800-3599 px, as on every 12 MP photo
     draft_min_long_side: int = 1800
+    # ... and beyond half, as far as the short side also stays at least this many pixels: a 48 MP photo's quarter
+    # (8000 x 6000 -> 2000 x 1500, or 16:9 -> 2016 x 1134) still gives a face what a 12 MP photo's half does, a
+    # 40 MP panorama's eighth (20000 x 2000 -> 2500 x 250) would not, so it stays at half as before
+    reduce_min_short_side: int = 1000
     # a set with more photos than this is refused before any is read (a folder of a whole photo library)
     max_photos_per_set: int = 2000
     # one photo whose analysis takes longer than this is reported (IQ01) and the run goes on
