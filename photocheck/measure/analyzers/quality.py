@@ -84,7 +84,9 @@ def detail_ratio(rgb: np.ndarray) -> float:
     def loss(f: float) -> float:
         d = cv2.resize(g, (max(1, int(c / f)), max(1, int(c / f))), interpolation=cv2.INTER_AREA)
         u = cv2.resize(d, (c, c), interpolation=cv2.INTER_CUBIC)
-        return float(np.mean(np.abs(g - u)))
+        # the mean absolute difference, summed by OpenCV in double precision (numpy's float32 mean of a
+        # temporary differed by 1e-7 and took 0.4 ms more)
+        return float(cv2.norm(g, u, cv2.NORM_L1)) / g.size
 
     l8 = loss(8.0)
     if l8 < 0.5:  # a flat image has no detail to judge
