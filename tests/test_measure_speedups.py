@@ -12,7 +12,6 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from photocheck.measure.allocator import keep_freed_buffers
 from photocheck.measure.analyzers.quality import blockiness
 from photocheck.measure.imageio import load_path
 from photocheck.measure.options import LoadLimits
@@ -68,4 +67,18 @@ def test_photocheck_processes_keep_freed_buffers_where_libc_is_glibc():
     code = "from photocheck.measure.allocator import keep_freed_buffers as k; print(k(), k())"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["True", "True"]
-    assert keep_freed_buffers() in (True, False)  # in this process too, whatever pytest's allocator state
+
+
+def test_every_cli_command_and_every_worker_keeps_freed_buffers(monkeypatch):
+    from click.testing import CliRunner
+
+    from photocheck import cli
+    from photocheck.measure import allocator, workers
+
+    calls = []
+    monkeypatch.setattr(allocator, "keep_freed_buffers", lambda: calls.append(1) or True)
+    assert CliRunner().invoke(cli.main, ["rules"]).exit_code == 0
+    assert calls == [1]  # the group itself, before any command
+    monkeypatch.setattr(workers, "_worker", None)
+    workers._start_worker(None, LoadLimits(), None, False, False)  # a worker that measures no faces: no models
+    assert calls == [1, 1] and workers._worker is not None
