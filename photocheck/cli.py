@@ -268,7 +268,9 @@ _check_options = [
         help="The subject is this person: earlier photos (files or a folder; repeatable) or a reference .json "
         "saved by `photocheck reference`. For checking new uploads one at a time.",
     ),
-    click.option("--jobs", "-j", type=click.IntRange(1), default=None, help="Processes measuring photos [default: all cores]."),
+    click.option(
+        "--jobs", "-j", type=click.IntRange(1), default=None, help="Processes measuring photos [default: all cores]."
+    ),
     click.option(
         "--cache-dir",
         type=click.Path(file_okay=False),

@@ -15,6 +15,7 @@ from PIL import Image
 from photocheck.measure import imageio
 from photocheck.measure.imageio import decode_bytes
 from photocheck.measure.options import LoadLimits
+from tests.conftest import corpus_labels, corpus_photo
 
 
 def _photo_like(width: int, height: int) -> Image.Image:
@@ -99,8 +100,6 @@ def test_a_whole_decode_is_reduced_by_four_to_within_a_level_of_the_area_resize(
 def test_the_same_scene_at_12_and_48_mp_is_measured_alike(checker):
     """A 48 MP photo is analysed at a quarter, a 12 MP one at half: the same 2000 px of pixels either way, so the
     same face measures (corpus photos enlarged to both sizes; at half, the 48 MP analysis had 12 MP of pixels)."""
-    from tests.conftest import corpus_labels, corpus_photo
-
     rows = corpus_labels()
     rows = [r for r in rows if r["faces_in_image"] == "1" and r["yaw_bucket"].startswith(("frontal", "slight"))]
     for row in rows[:: max(1, len(rows) // 3)][:3]:

@@ -15,7 +15,6 @@ from PIL import Image
 from photocheck.measure.analyzers.quality import blockiness
 from photocheck.measure.imageio import load_path
 from photocheck.measure.options import LoadLimits
-
 from tests.conftest import corpus_labels, corpus_photo
 
 
