@@ -292,8 +292,12 @@ def _with_check_options(f):  # type: ignore[no-untyped-def]
 def main() -> None:
     """Lint the reference photos of a face-identity profile before upload."""
     from .measure.allocator import keep_freed_buffers
+    from .measure.background import finish_background_work
 
     keep_freed_buffers()  # this process is photocheck's own: photo buffers are reused, not faulted in anew
+    # whatever the command and however it ends (an exit code, a usage error, Ctrl-C), the work begun ahead for
+    # the models has ended before the process does: it then exits with its own code, never SIGABRT
+    click.get_current_context().call_on_close(finish_background_work)
 
 
 @main.command("check")

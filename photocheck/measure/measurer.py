@@ -18,6 +18,7 @@ from ..errors import CheckerClosedError, ImageLoadError, ModelError
 from ..model import ImageFacts
 from .analyzers import ANALYZER_VERSION, FaceDetector, FaceEmbedder, analyze, failed_facts
 from .analyzers.colour import LAB_TABLES
+from .background import finish_background_work
 from .cache import FactsCache, default_cache_dir
 from .imageio import LoadedImage, decode_bytes, from_array, from_pil, load_path, read_file
 from .options import DetectorOptions, LoadLimits
@@ -97,6 +98,9 @@ class Measurer:
         }
 
     def close(self) -> None:
+        """Release the models, once the work begun ahead for them has ended (a model file's read, a network's
+        build, MediaPipe's import: a thread left inside native code would abort the process at exit)."""
+        finish_background_work()
         if self._detector is not None:
             self._detector.close()
         self._closed = True

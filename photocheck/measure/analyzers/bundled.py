@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from ...errors import ModelError
 from ...safe_files import read_regular_file
-from .ahead import Ahead
+from ..background import Ahead
 
 if TYPE_CHECKING:
     import numpy as np

@@ -5,7 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from .ahead import Ahead
+from ..background import Ahead
 
 # sRGB level -> linear light, as a lookup table (cv2.LUT): a power per pixel costs more than the rest together
 LINEAR = ((np.arange(256) / 255.0) ** 2.2).astype(np.float32).reshape(1, 256)

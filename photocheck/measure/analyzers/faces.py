@@ -34,7 +34,7 @@ import numpy as np
 
 from ...errors import ModelError
 from ..options import DetectorOptions
-from .ahead import Ahead
+from ..background import Ahead
 from .bundled import BUNDLED_SHA256, MODELS_DIR, LazyNet, read_model_file
 from .expression_model import ExpressionNet
 from .face_boxes import FaceBoxes
