@@ -117,10 +117,12 @@ class Checker:
                     "([limits] max-photos-per-set): point photocheck at one profile's folder"
                 )
         sources = sources or {}
-        files = [f for s in sets for f in s.files]
+        files = [f for s in sets if s.unreadable is None for f in s.files]
         on_disk = [f for f in files if f not in sources]
         measured = dict(zip(on_disk, self.facts_many(on_disk, progress)))
         measured.update((f, self.facts(sources[f], f)) for f in files if f in sources)
+        # a folder that could not be listed is one unreadable entry of its own set: the run goes on
+        measured.update((s.path, self.measurer.unreadable(s.path, s.unreadable)) for s in sets if s.unreadable)
         return [(s, [measured[f] for f in s.files]) for s in sets]
 
     # ------------------------------------------------------------------------------------ identity

@@ -16,7 +16,7 @@ from .checks import REGISTRY
 from .checks.base import rule_doc
 from .errors import ConfigError, ModelError
 from .measure.cache import CACHE_ENV
-from .model import ImageFacts, Report, SetResult
+from .model import FactsError, ImageFacts, Report, SetResult
 from .packs import Pack, load_pack
 from .project_config import Settings, describe, resolve_settings
 from .reporters import REPORTERS
@@ -29,6 +29,25 @@ if TYPE_CHECKING:
 
 DEMO_DIR = Path(__file__).resolve().parent / "demo"
 _FAIL_LEVELS = {"error": 3, "warning": 2, "info": 1, "never": 99}
+
+
+class _Score(click.ParamType):
+    """A score from 0 to 100. click's FloatRange lets nan through (every comparison with it is false), and
+    `--fail-under nan` then switched the gate off."""
+
+    name = "score"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> float:
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number", param, ctx)
+        if not 0.0 <= number <= 100.0:
+            self.fail(f"{value!r} is not a score from 0 to 100", param, ctx)
+        return number
+
+
+_SCORE = _Score()
 
 
 def _split(values: tuple[str, ...]) -> list[str]:
@@ -247,7 +266,7 @@ _check_options = [
         default=None,
         help="Exit 1 when a finding of this severity or worse exists [default: from config, else error].",
     ),
-    click.option("--fail-under", type=click.FloatRange(0, 100), help="Exit 1 when the score is below this."),
+    click.option("--fail-under", type=_SCORE, help="Exit 1 when the score is below this."),
     click.option(
         "--exit-zero", is_flag=True, help="Exit 0 even when a set fails its gate (errors in use still exit 2)."
     ),
@@ -356,7 +375,37 @@ def config_cmd(
         sys.exit(2)
 
 
-@main.command("hook", hidden=True)
+class _HookCommand(click.Command):
+    """pre-commit appends the staged file names after the hook's own options, with no `--` between them: a photo
+    in a folder named `-rf` or `-o` would be read as an option (`-o/x.jpg`: write the report to /x.jpg). Here
+    every photo-named word that is not the value of the option before it is a file, and the files go after a
+    `--`, whatever they look like."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        from .measure.options import is_image_name
+
+        takes_value = {name for p in self.params if isinstance(p, click.Option) and not p.is_flag for name in p.opts}
+        options: list[str] = []
+        files: list[str] = []
+        i = 0
+        while i < len(args):
+            word = args[i]
+            if word == "--":
+                files.extend(args[i + 1 :])
+                break
+            if word in takes_value and i + 1 < len(args):
+                options += [word, args[i + 1]]
+                i += 2
+                continue
+            if word.startswith("-") and not is_image_name(word):
+                options.append(word)  # a flag, `--opt=value`, `-j2`: click's to parse
+            else:
+                files.append(word)
+            i += 1
+        return super().parse_args(ctx, [*options, "--", *files])
+
+
+@main.command("hook", hidden=True, cls=_HookCommand)
 @click.argument("files", nargs=-1)
 @_with_check_options
 def hook_cmd(files: tuple[str, ...], **kw: Any) -> None:
@@ -460,12 +509,23 @@ def read_facts_file(path: str) -> list[tuple[str, list[ImageFacts]]]:
     if not isinstance(data, dict) or data.get("format") != FACTS_FORMAT or not isinstance(data.get("sets"), list):
         raise ConfigError(f"{path}: not a photocheck facts file (make one with `photocheck facts --output FILE`)")
     out = []
-    try:
-        for s in data["sets"]:
-            out.append((str(s["path"]), [ImageFacts.from_dict(f) for f in s["facts"]]))
-    except (KeyError, TypeError, ValueError) as e:
-        raise ConfigError(f"{path}: a set in the facts file is malformed ({type(e).__name__}: {e})") from None
+    for k, s in enumerate(data["sets"]):
+        try:
+            out.append((str(s["path"]), [_photo_facts(f, j) for j, f in enumerate(s["facts"])]))
+        except FactsError as e:
+            raise ConfigError(f"{path}: sets[{k}].{e}") from None
+        except (KeyError, TypeError, ValueError, AttributeError) as e:
+            raise ConfigError(f"{path}: sets[{k}] is malformed ({type(e).__name__}: {e})") from None
     return out
+
+
+def _photo_facts(data: Any, index: int) -> ImageFacts:
+    """One photo's recorded facts; a FactsError names the photo and the field."""
+    try:
+        return ImageFacts.from_dict(data)
+    except FactsError as e:
+        name = data.get("path") if isinstance(data, dict) and isinstance(data.get("path"), str) else None
+        raise e.at(f"facts[{index}]" + (f" ({name[:80]})" if name else "")) from None
 
 
 @main.command("judge")
@@ -478,7 +538,7 @@ def read_facts_file(path: str) -> list[tuple[str, list[ImageFacts]]]:
 @click.option("--config", type=click.Path(exists=True, dir_okay=False), help="Use this config file.")
 @click.option("--isolated", is_flag=True, help="Ignore all configuration files.")
 @click.option("--fail-on", type=click.Choice(list(_FAIL_LEVELS)), default=None)
-@click.option("--fail-under", type=click.FloatRange(0, 100))
+@click.option("--fail-under", type=_SCORE)
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when a set fails its gate.")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
 @click.option("--no-color", "no_color", is_flag=True, hidden=True)

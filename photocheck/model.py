@@ -9,8 +9,10 @@ from __future__ import annotations
 import dataclasses
 import enum
 import math
+import sys
 import types
 import typing
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -25,6 +27,22 @@ PoseBucket = Literal[
 ]
 Expression = Literal["neutral", "smile", "frown", "surprise", "other"]
 Verdict = Literal["ready", "needs-work", "not-ready"]
+
+
+def measured(lo: float, hi: float) -> dict[str, Any]:
+    """Field metadata: every number of the facts field (a tuple's items, a dict's values) lies in [lo, hi].
+
+    The range is what photocheck's analyzers can produce, with room to spare; it is checked when facts are read
+    back from a facts file or a cache entry (`from_jsonable`), so a number no measurement gives (1e200 in a
+    descriptor, a yaw of 1e9) is refused there, and the judge never meets it (its arithmetic overflowed to
+    NaN, and a loop over people waited on a distance that never compared)."""
+    return {"range": (lo, hi)}
+
+
+# field metadata: a 64-bit perceptual hash as 16 hex digits ("" or None: not measured)
+HEX_HASH: dict[str, Any] = {"hex64": True}
+
+_PIXELS = float(1 << 21)  # a coordinate or side in pixels: 2 million is 8x the largest photo the loader accepts
 
 
 class Severity(str, enum.Enum):
@@ -51,99 +69,123 @@ class Severity(str, enum.Enum):
 class BasicFacts:
     """What the file header and a cheap look at the pixels say."""
 
-    width: int  # after EXIF orientation
-    height: int
+    width: int = field(metadata=measured(0, _PIXELS))  # after EXIF orientation
+    height: int = field(metadata=measured(0, _PIXELS))
     format: str  # JPEG, PNG, HEIF, ... as decoded (the content, not the extension)
     mode: str  # Pillow mode of the file before conversion (RGB, L, CMYK, I;16, P, RGBA, ...)
-    file_size: int
-    orientation: int  # EXIF orientation tag honoured (1 = none)
-    frames: int  # > 1 for animated files; the first frame is analysed
+    file_size: int = field(metadata=measured(0, 1 << 42))
+    orientation: int = field(metadata=measured(0, 65535))  # EXIF orientation tag honoured (1 = none)
+    frames: int = field(metadata=measured(0, 1 << 32))  # > 1 for animated files; the first frame is analysed
     extension_matches: bool  # False when e.g. PNG data is named .jpg
-    analysis_scale: float  # decoded pixels per file pixel (Pillow draft); 1.0 = full resolution
-    jpeg_quality: float | None  # estimated from the quantisation tables (IJG scale), None if not JPEG
-    blockiness: float | None  # strength of 8x8 block edges (1.0 = none); None when not measurable
-    colourfulness: float  # mean chroma distance between channels, 0 for grayscale
-    effective_detail: float  # 0..1: linear share of the pixel grid that carries real detail
+    # decoded pixels per file pixel (Pillow draft); 1.0 = full resolution
+    analysis_scale: float = field(metadata=measured(1e-6, 1.0))
+    # estimated from the quantisation tables (IJG scale), None if not JPEG
+    jpeg_quality: float | None = field(metadata=measured(0, 100))
+    # strength of 8x8 block edges (1.0 = none); None when not measurable
+    blockiness: float | None = field(metadata=measured(0, 1e3))
+    colourfulness: float = field(metadata=measured(0, 512))  # mean chroma distance between channels, 0 for grayscale
+    # 0..1: linear share of the pixel grid that carries real detail
+    effective_detail: float = field(metadata=measured(0, 1))
     # 64-bit perceptual hashes (hex) of the picture without letterbox bars, and of its mirror image (DS02)
-    image_hash: str = ""
-    image_hash_mirrored: str = ""
+    image_hash: str = field(default="", metadata=HEX_HASH)
+    image_hash_mirrored: str = field(default="", metadata=HEX_HASH)
 
 
 @dataclass(frozen=True)
 class FaceFacts:
     """One face found in the photo. Coordinates are in oriented full-resolution pixels."""
 
-    box: tuple[int, int, int, int]  # x, y, w, h
+    box: tuple[int, int, int, int] = field(metadata=measured(-_PIXELS, _PIXELS))  # x, y, w, h
     # "landmarker", "landmarker-tile", "landmarker-crop", "landmarker-lifted", "face-boxes", "profile-cascade"
     detector: str
     # degrees, AFLW2000-3D's convention (SPEC §2): yaw > 0 = subject turned to their own left
-    yaw: float | None
-    pitch: float | None
-    roll: float | None
+    yaw: float | None = field(metadata=measured(-180, 180))
+    pitch: float | None = field(metadata=measured(-180, 180))
+    roll: float | None = field(metadata=measured(-180, 180))
     profile_side: str | None  # "left"/"right" for a face seen without landmarks (side from the pose network)
-    key_points: dict[str, tuple[float, float]]  # eyes, nose tip, mouth corners, chin
-    blendshapes: dict[str, float]  # mediapipe's 52 scores (empty for cascade-only faces)
-    cut_off: float  # 0..1 share of the face outside the image
-    sharpness: float | None  # fine-detail to mid-detail energy ratio on the face, normalised size
-    noise: float | None  # noise sigma in 8-bit levels on the face at analysis scale
-    luma_mean: float | None  # mean face luma 0..255 (sRGB)
-    dark_fraction: float | None  # share of face pixels in crushed shadows
-    bright_fraction: float | None  # share of face pixels clipped or nearly so
-    side_difference_stops: float | None  # |log2(left cheek / right cheek)| in linear light
-    background_difference_stops: float | None  # log2(background / face) in linear light (> 0 = backlit)
-    eye_openness: float | None  # 0 = closed, 1 = open (1 - mediapipe eye blink)
-    eye_darkness: float | None  # eye-region luma / cheek luma (sunglasses make it small)
-    eye_texture: float | None  # eye-region contrast / cheek contrast
-    lower_face_mismatch: float | None  # colour distance of mouth/chin from cheek skin (masks, hands)
+    # eyes, nose tip, mouth corners, chin
+    key_points: dict[str, tuple[float, float]] = field(metadata=measured(-_PIXELS, _PIXELS))
+    # mediapipe's 52 scores (empty for cascade-only faces)
+    blendshapes: dict[str, float] = field(metadata=measured(-1, 2))
+    cut_off: float = field(metadata=measured(0, 1))  # 0..1 share of the face outside the image
+    # fine-detail to mid-detail energy ratio on the face, normalised size
+    sharpness: float | None = field(metadata=measured(0, 100))
+    noise: float | None = field(metadata=measured(0, 255))  # noise sigma in 8-bit levels on the face at analysis scale
+    luma_mean: float | None = field(metadata=measured(0, 255))  # mean face luma 0..255 (sRGB)
+    dark_fraction: float | None = field(metadata=measured(0, 1))  # share of face pixels in crushed shadows
+    bright_fraction: float | None = field(metadata=measured(0, 1))  # share of face pixels clipped or nearly so
+    # |log2(left cheek / right cheek)| in linear light
+    side_difference_stops: float | None = field(metadata=measured(0, 64))
+    # log2(background / face) in linear light (> 0 = backlit)
+    background_difference_stops: float | None = field(metadata=measured(-64, 64))
+    eye_openness: float | None = field(metadata=measured(-1, 2))  # 0 = closed, 1 = open (1 - mediapipe eye blink)
+    # eye-region luma / cheek luma (sunglasses make it small)
+    eye_darkness: float | None = field(metadata=measured(0, 1e3))
+    eye_texture: float | None = field(metadata=measured(0, 1e3))  # eye-region contrast / cheek contrast
+    # colour distance of mouth/chin from cheek skin (masks, hands)
+    lower_face_mismatch: float | None = field(metadata=measured(0, 1e3))
     # dlib 128-D face descriptor; None when identity was not measured or the face cannot be described
-    embedding: tuple[float, ...] | None = None
+    embedding: tuple[float, ...] | None = field(default=None, metadata=measured(-1, 1))
     # perceptual hashes (hex) of the face region and of its mirror image: a crop keeps them (DS02)
-    face_hash: str | None = None
-    face_hash_mirrored: str | None = None
+    face_hash: str | None = field(default=None, metadata=HEX_HASH)
+    face_hash_mirrored: str | None = field(default=None, metadata=HEX_HASH)
     # |landmarker yaw - pose network yaw| in degrees; None when only one of them saw the face
-    pose_disagreement: float | None = None
+    pose_disagreement: float | None = field(default=None, metadata=measured(0, 360))
     # the FER2013 expression model's probabilities (angry, disgust, fear, happy, sad, surprise, neutral);
     # None for facts measured before analyzer version 10 or faces too small
-    emotion: dict[str, float] | None = None
+    emotion: dict[str, float] | None = field(default=None, metadata=measured(0, 1))
     # the light on the skin (face_light.py): signed direction in stops (> 0 = from the subject's left / from
     # above), hardness (p95 steepness, stops per tenth of the face height), warmth of the highlights (kelvin)
-    light_from_left_stops: float | None = None
-    light_from_above_stops: float | None = None
-    light_hardness: float | None = None
-    highlight_kelvin: float | None = None
+    light_from_left_stops: float | None = field(default=None, metadata=measured(-64, 64))
+    light_from_above_stops: float | None = field(default=None, metadata=measured(-64, 64))
+    light_hardness: float | None = field(default=None, metadata=measured(0, 1e3))
+    highlight_kelvin: float | None = field(default=None, metadata=measured(1000, 20000))
 
 
 @dataclass(frozen=True)
 class LightingFacts:
     """Evidence about where and under what light the photo was taken."""
 
-    exif_light_value: float | None  # scene light value (LV, ISO 100) from exposure time, f-number, ISO
+    # scene light value (LV, ISO 100) from exposure time, f-number, ISO
+    exif_light_value: float | None = field(metadata=measured(-40, 40))
     flash_fired: bool | None
-    colour_temperature: float | None  # rough correlated colour temperature in kelvin (gray-world)
+    # rough correlated colour temperature in kelvin (gray-world)
+    colour_temperature: float | None = field(metadata=measured(1000, 20000))
     # share of the background above the subject's head that is sky: bright, smooth, blue or grey-white,
     # connected to the top border and brighter than the face (scene.py); without a face, the top third
-    sky_fraction: float | None
-    sky_luma: float | None = None  # mean luma (0..255) of those sky pixels
-    background_share: float | None = None  # share of the frame outside the person, padding cut off
-    background_plain: float | None = None  # share of that background that is flat (a backdrop, a bare wall)
-    vegetation_fraction: float | None = None  # share of that background that is textured green
+    sky_fraction: float | None = field(metadata=measured(0, 1))
+    sky_luma: float | None = field(default=None, metadata=measured(0, 255))  # mean luma (0..255) of those sky pixels
+    # share of the frame outside the person, padding cut off
+    background_share: float | None = field(default=None, metadata=measured(0, 1))
+    # share of that background that is flat (a backdrop, a bare wall)
+    background_plain: float | None = field(default=None, metadata=measured(0, 1))
+    # share of that background that is textured green
+    vegetation_fraction: float | None = field(default=None, metadata=measured(0, 1))
     # as sky_fraction / sky_luma for smooth, bright grey-white (overcast, hazy or clipped sky; or a white wall)
-    pale_sky_fraction: float | None = None
-    pale_sky_luma: float | None = None
+    pale_sky_fraction: float | None = field(default=None, metadata=measured(0, 1))
+    pale_sky_luma: float | None = field(default=None, metadata=measured(0, 255))
     # b* change of the blue sky from its top to its bottom row, per frame height: a real sky pales toward the
     # horizon (positive), a blue wall does not
-    sky_fade: float | None = None
-    chroma: float | None = None  # mean Lab chroma of the picture (0 for black-and-white)
-    clipped_share: float | None = None  # share of pixels with a channel at 250 or more
+    sky_fade: float | None = field(default=None, metadata=measured(-1e4, 1e4))
+    # mean Lab chroma of the picture (0 for black-and-white)
+    chroma: float | None = field(default=None, metadata=measured(0, 200))
+    # share of pixels with a channel at 250 or more
+    clipped_share: float | None = field(default=None, metadata=measured(0, 1))
     # share of the background that is foliage-green whatever its texture (defocused leaves are smooth), the
     # background's mean CIE L*, and how blotchy its brightness is at a coarse scale (coefficient of variation
     # after a blur): light through out-of-focus leaves is mottled, a lit wall or backdrop is even
-    foliage_fraction: float | None = None
-    background_lightness: float | None = None
-    background_mottle: float | None = None
+    foliage_fraction: float | None = field(default=None, metadata=measured(0, 1))
+    background_lightness: float | None = field(default=None, metadata=measured(0, 100))
+    background_mottle: float | None = field(default=None, metadata=measured(0, 1e3))
 
+
+# the start of IQ01's reason for a set folder that could not be listed (discovery): no set rule judges a set of
+# which nothing could be read, so the folder's one finding is all its report says
+UNREADABLE_FOLDER = "folder cannot be read"
 
 EMBEDDING_SIZE = 128  # dlib's face descriptor
+# the length of a dlib descriptor: 1.28-1.62 on the corpus's 156 described faces; far outside is not one photocheck made
+EMBEDDING_NORM = (0.5, 2.5)
 
 
 @dataclass(frozen=True)
@@ -165,16 +207,21 @@ class ImageFacts:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ImageFacts:
-        """Facts read back from JSON, validated (types, finite numbers, sizes): ValueError when they are not
-        facts photocheck could have measured."""
+        """Facts read back from JSON, validated (types, finite numbers in each field's measured range, sizes):
+        FactsError (a ValueError) naming the field when they are not facts photocheck could have measured."""
         facts: ImageFacts = from_jsonable(cls, data)
-        for face in facts.faces or ():
-            if face.embedding is not None and len(face.embedding) != EMBEDDING_SIZE:
-                raise ValueError(f"a face descriptor has {len(face.embedding)} values, not {EMBEDDING_SIZE}")
+        for i, face in enumerate(facts.faces or ()):
+            where = ("faces", f"[{i}]")
+            if face.embedding is not None:
+                if len(face.embedding) != EMBEDDING_SIZE:
+                    problem = f"a face descriptor has {len(face.embedding)} values, not {EMBEDDING_SIZE}"
+                    raise FactsError(problem, (*where, "embedding"))
+                norm = math.sqrt(sum(v * v for v in face.embedding))
+                if not EMBEDDING_NORM[0] <= norm <= EMBEDDING_NORM[1]:
+                    problem = f"a face descriptor of length {norm:.3g}, not of unit scale"
+                    raise FactsError(problem, (*where, "embedding"))
             if face.box[2] < 0 or face.box[3] < 0:
-                raise ValueError(f"a face box has a negative size: {face.box}")
-        if facts.basic is not None and (facts.basic.width < 0 or facts.basic.height < 0):
-            raise ValueError("an image with a negative size")
+                raise FactsError(f"a face box has a negative size: {face.box}", (*where, "box"))
         return facts
 
 
@@ -295,51 +342,103 @@ def to_jsonable(value: Any) -> Any:
     return value
 
 
-def from_jsonable(tp: Any, data: Any) -> Any:
+class FactsError(ValueError):
+    """Recorded facts that photocheck could not have measured; `where` names the field ("faces[0].embedding[3]")."""
+
+    def __init__(self, problem: str, where: tuple[str, ...] = ()) -> None:
+        self.problem, self.where = problem, where
+        path = "".join(part if part.startswith("[") else f".{part}" for part in where).lstrip(".")
+        super().__init__(f"{path}: {problem}" if path else problem)
+
+    def at(self, part: str) -> FactsError:
+        """The same problem, one level further out."""
+        return FactsError(self.problem, (part, *self.where))
+
+
+_SMALLEST_NORMAL = sys.float_info.min
+
+
+def from_jsonable(tp: Any, data: Any, meta: Mapping[str, Any] | None = None) -> Any:
     """Inverse of to_jsonable, driven by the type hints of the target dataclass. Validates as it goes (the
-    data comes from a cache file or a facts file, i.e. from disk): a value of the wrong type, a non-finite
-    number or a fixed-size tuple of the wrong size raises ValueError, so a bad entry is treated as a miss."""
+    data comes from a cache file or a facts file, i.e. from disk): a value of the wrong type, a non-finite or
+    subnormal number, a number outside its field's `measured` range, a missing field or a fixed-size tuple of
+    the wrong size raises FactsError naming the field, so a bad cache entry is a miss and a bad facts file is
+    refused by name. `meta`: the metadata of the field being read (`measured`'s range, `hex_hash`), which holds
+    for every value inside it."""
+    meta = meta or {}
+    bounds: tuple[float, float] | None = meta.get("range")
     origin = typing.get_origin(tp)
     if origin in (typing.Union, types.UnionType):
         args = [a for a in typing.get_args(tp) if a is not type(None)]
         if data is None:
             return None
-        return from_jsonable(args[0], data)
+        return from_jsonable(args[0], data, meta)
     if dataclasses.is_dataclass(tp):
         if not isinstance(data, dict):
-            raise ValueError(f"{tp.__name__}: expected an object, got {type(data).__name__}")  # type: ignore[union-attr]
+            raise FactsError(f"{getattr(tp, '__name__', tp)}: expected an object, got {type(data).__name__}")
         hints = typing.get_type_hints(tp)
         kwargs = {}
         for f in dataclasses.fields(tp):
             if f.name in data:
-                kwargs[f.name] = from_jsonable(hints[f.name], data[f.name])
+                try:
+                    kwargs[f.name] = from_jsonable(hints[f.name], data[f.name], f.metadata)
+                except FactsError as e:
+                    raise e.at(f.name) from None
+            elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+                raise FactsError("missing").at(f.name)
         return tp(**kwargs)  # type: ignore[operator]  # tp is a dataclass type here
     if origin is tuple:
         if not isinstance(data, (list, tuple)):
-            raise ValueError(f"expected a list, got {type(data).__name__}")
+            raise FactsError(f"expected a list, got {type(data).__name__}")
         items: tuple[Any, ...] = typing.get_args(tp)
         if len(items) == 2 and items[1] is Ellipsis:
-            return tuple(from_jsonable(items[0], v) for v in data)
-        if len(items) != len(data):
-            raise ValueError(f"expected {len(items)} values, got {len(data)}")
-        return tuple(from_jsonable(a, v) for a, v in zip(items, data))
+            items = (items[0],) * len(data)
+        elif len(items) != len(data):
+            raise FactsError(f"expected {len(items)} values, got {len(data)}")
+        out = []
+        for i, (item_type, value) in enumerate(zip(items, data)):
+            try:
+                out.append(from_jsonable(item_type, value, meta))
+            except FactsError as e:
+                raise e.at(f"[{i}]") from None
+        return tuple(out)
     if origin is dict:
         if not isinstance(data, dict):
-            raise ValueError(f"expected an object, got {type(data).__name__}")
+            raise FactsError(f"expected an object, got {type(data).__name__}")
         _, vt = typing.get_args(tp)
-        return {str(k): from_jsonable(vt, v) for k, v in data.items()}
+        values = {}
+        for k, v in data.items():
+            try:
+                values[str(k)] = from_jsonable(vt, v, meta)
+            except FactsError as e:
+                raise e.at(f"[{str(k)[:40]!r}]") from None
+        return values
     if isinstance(tp, type) and issubclass(tp, enum.Enum):
-        return tp(data)
-    if tp is float:
-        if isinstance(data, bool) or not isinstance(data, (int, float)) or not math.isfinite(data):
-            raise ValueError(f"expected a finite number, got {data!r}")
-        return float(data)
-    if tp is int:
-        if isinstance(data, bool) or not isinstance(data, int):
-            raise ValueError(f"expected a whole number, got {data!r}")
-        return data
+        try:
+            return tp(data)
+        except ValueError:
+            raise FactsError(f"{data!r} is not a {tp.__name__}") from None
+    if tp is float or tp is int:
+        whole = tp is int
+        if isinstance(data, bool) or not isinstance(data, int if whole else (int, float)):
+            raise FactsError(f"expected a {'whole' if whole else 'finite'} number, got {_shown(data)}")
+        if isinstance(data, float) and not math.isfinite(data):
+            raise FactsError(f"expected a finite number, got {_shown(data)}")
+        if isinstance(data, float) and 0 < abs(data) < _SMALLEST_NORMAL:  # 1e-320: no measure is that small
+            raise FactsError(f"{_shown(data)} is a subnormal number, not a measurement")
+        if bounds is not None and not bounds[0] <= data <= bounds[1]:  # compared before float(): 10**400 is fine
+            raise FactsError(f"{_shown(data)} is outside what photocheck measures ({bounds[0]:g} to {bounds[1]:g})")
+        return data if whole else float(data)
     if tp is bool and not isinstance(data, bool):
-        raise ValueError(f"expected true or false, got {data!r}")
+        raise FactsError(f"expected true or false, got {_shown(data)}")
     if tp is str and not isinstance(data, str):
-        raise ValueError(f"expected text, got {data!r}")
+        raise FactsError(f"expected text, got {_shown(data)}")
+    if meta.get("hex64") and data and not (len(data) == 16 and all(c in "0123456789abcdef" for c in data)):
+        raise FactsError(f"{_shown(data)} is not a 64-bit hash (16 hex digits)")
     return data
+
+
+def _shown(value: Any) -> str:
+    """A value for an error message, short (a 4,000-digit number is not quoted whole)."""
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:37]}..."

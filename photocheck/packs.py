@@ -149,7 +149,17 @@ _RANGES: dict[str, tuple[float, float]] = {
     "frown_pucker_min": (0.0, 1.0),
     "max_photos_per_set": (1, 1_000_000),
     "max_seconds_per_photo": (0.1, 86_400.0),
+    # limits that refused every photo at 0: at least a 1K photo's pixels (1024 x 1024) and one MiB of file
+    "max_pixels": (1 << 20, 4_000_000_000),
+    "max_file_bytes": (1 << 20, 1 << 40),
+    "draft_min_long_side": (256, 1 << 20),
+    "reduce_min_short_side": (256, 1 << 20),
+    "max_jpeg_padding_bytes": (0, 1 << 20),
 }
+
+# a pack may extend a pack that extends another ...: this many levels is far beyond any real use (a chain of
+# 1,500 packs ran out of Python's stack)
+MAX_EXTENDS_DEPTH = 32
 
 
 def _at(where: str, key: str) -> str:
@@ -250,6 +260,8 @@ def read_toml(path: Path, what: str = "rule pack") -> dict[str, Any]:
         raise ConfigError(f"{path}: cannot be read: {e.strerror or e}") from None
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"{path}: not valid TOML: {e}") from None
+    except RecursionError:  # tables or arrays nested thousands deep
+        raise ConfigError(f"{path}: not a usable {what}: its TOML is nested too deep") from None
 
 
 def merge_tables(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -269,6 +281,8 @@ def pack_data(
     path = _pack_path(name_or_path, relative_to)
     if path.resolve() in _seen:
         raise ConfigError(f"{path}: `extends` loops back to itself")
+    if len(_seen) >= MAX_EXTENDS_DEPTH:
+        raise ConfigError(f"{path}: `extends` chain is more than {MAX_EXTENDS_DEPTH} packs deep")
     data = read_toml(path)
     parent = data.pop("extends", None)
     if parent is None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import fnmatch
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -101,24 +102,49 @@ class Settings:
 
 def find_config(start: Path) -> tuple[Path, dict[str, Any]] | None:
     """The nearest config file at or above `start` (a folder, or a file's folder)."""
-    folder = start.resolve()
-    if not folder.is_dir():
-        folder = folder.parent
+    try:
+        folder = start.resolve()
+        if not folder.is_dir():
+            folder = folder.parent
+    except (OSError, RuntimeError, ValueError):  # too long for the OS, a link loop: no config can be found there
+        return None
     for d in (folder, *folder.parents):
         candidate = d / CONFIG_NAME
         # anything by that name counts (a FIFO or folder named photocheck.toml is refused by read_toml, exit 2,
         # rather than silently passed over for a config further up)
-        if candidate.is_file() or (os.path.lexists(candidate) and not candidate.is_dir()):
+        if _names_a_file(candidate):
             return candidate, read_toml(candidate, "config file")
         pyproject = d / "pyproject.toml"
-        if pyproject.is_file():
-            tool = read_toml(pyproject, "config file").get("tool", {})
-            if isinstance(tool, dict) and "photocheck" in tool:
-                table = tool["photocheck"]
-                if not isinstance(table, dict):
-                    raise ConfigError(f"{pyproject}: [tool.photocheck] must be a table")
+        if _names_a_file(pyproject, regular=True):
+            table = _tool_table(read_toml(pyproject, "config file"), pyproject)
+            if table is not None:
                 return pyproject, table
     return None
+
+
+def _names_a_file(path: Path, regular: bool = False) -> bool:
+    """Whether `path` is there (and not a folder; `regular`: a regular file). A folder that cannot be looked into
+    (no permission) holds no config file photocheck can see: the search goes on upward, and the set inside it
+    reports that it cannot be read, instead of the run ending on the config lookup's PermissionError."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:  # nothing there, or a broken link by that name (read_toml then says so)
+        return not regular and os.path.lexists(path)
+    except (OSError, ValueError):
+        return False
+    return stat.S_ISREG(st.st_mode) if regular else not stat.S_ISDIR(st.st_mode)
+
+
+def _tool_table(data: dict[str, Any], pyproject: Path) -> dict[str, Any] | None:
+    """`[tool.photocheck]` of a pyproject.toml, None when it has none. A `tool` that is not a table is some other
+    project's mistake: no photocheck table there (the project's own build tools will say so)."""
+    tool = data.get("tool")
+    if not isinstance(tool, dict) or "photocheck" not in tool:
+        return None
+    table = tool["photocheck"]
+    if not isinstance(table, dict):
+        raise ConfigError(f"{pyproject}: [tool.photocheck] must be a table")
+    return table
 
 
 def settings_from_table(table: dict[str, Any], source: Path) -> Settings:
@@ -139,7 +165,7 @@ def settings_from_table(table: dict[str, Any], source: Path) -> Settings:
             f"{where}: 'fail-on' must be one of {', '.join(FAIL_LEVELS)}, got {fail_on!r}{_hint(str(fail_on), list(FAIL_LEVELS))}"
         )
     fail_under = table.get("fail-under")
-    if fail_under is not None and (
+    if fail_under is not None and (  # `not 0 <= x <= 100` refuses nan as well
         isinstance(fail_under, bool) or not isinstance(fail_under, (int, float)) or not 0 <= fail_under <= 100
     ):
         raise ConfigError(f"{where}: 'fail-under' must be a number from 0 to 100, got {fail_under!r}")
@@ -172,6 +198,8 @@ def settings_from_table(table: dict[str, Any], source: Path) -> Settings:
 def _check_codes(patterns: list[str], where: str) -> None:
     names = sorted(list(REGISTRY) + [r.name for r in REGISTRY.values()])
     for p in patterns:
+        if p.upper() == "ALL":  # every rule, as on the command line (ruff's `select = ["ALL"]`)
+            continue
         if not any(c.startswith(p.upper()) or REGISTRY[c].name == p for c in REGISTRY):
             raise ConfigError(f"{where}: {p!r} matches no rule code or name{_hint(p, names)}")
 
@@ -192,7 +220,7 @@ def resolve_settings(
         path = Path(config)
         table = read_toml(path, "config file")
         if path.name == "pyproject.toml":
-            table = table.get("tool", {}).get("photocheck", {})
+            table = _tool_table(table, path) or {}
         base = settings_from_table(table, path)
     elif not isolated and (found := find_config(start)) is not None:
         base = settings_from_table(found[1], found[0])

@@ -27,10 +27,15 @@ class StagedSets:
     staged_bytes: dict[str, bytes] = field(default_factory=dict)
 
 
+# paths are handed to git literally: a folder named `:(exclude)*` is a folder, not pathspec magic (it made git
+# list nothing, and the hook passed silently); every path also follows `--`, so `-rf` is no option
+_GIT = ("git", "--literal-pathspecs")
+
+
 def _git(args: Sequence[str], cwd: str | None = None) -> subprocess.CompletedProcess[bytes] | None:
     try:
         done = subprocess.run(
-            ["git", *args], cwd=cwd, capture_output=True, timeout=_GIT_TIMEOUT_S, stdin=subprocess.DEVNULL
+            [*_GIT, *args], cwd=cwd, capture_output=True, timeout=_GIT_TIMEOUT_S, stdin=subprocess.DEVNULL
         )
     except (OSError, subprocess.SubprocessError):
         return None
@@ -45,7 +50,7 @@ def _staged_blob(path: str, max_bytes: int) -> bytes:
     """The staged content of `path`, read at most one byte past `max_bytes` (the check refuses it by size then)."""
     # ":./PATH" is the index entry of PATH relative to the current folder (plain ":PATH" is from the top)
     proc = subprocess.Popen(
-        ["git", "cat-file", "blob", f":./{path}"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+        [*_GIT, "cat-file", "blob", f":./{path}"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
     )
     assert proc.stdout is not None
     try:

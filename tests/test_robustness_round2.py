@@ -153,12 +153,14 @@ def _set_at(data, path, value):
 
 
 def test_every_field_of_a_real_cache_entry_fuzzed(tmp_path):
-    """Each leaf of a real entry replaced by each of null / nan / inf / text / an object / a huge number.
-    Written as is (the entry's checksum no longer matches) it is a miss; written with a fresh checksum (a
-    deliberate edit) it is a miss unless it is still valid facts, and those are judged without a crash, a
-    hang or a score outside 0..100."""
+    """Each leaf of a real entry replaced by each of null / nan / inf / text / an object / huge and subnormal
+    numbers. Written as is (the signature no longer matches), or with an unkeyed checksum recomputed (an edit
+    by someone without the cache's secret), it is a miss. Signed with the cache's own key (as photocheck would
+    have written it) it is a miss unless it is still facts photocheck could have measured, and those are judged
+    without a crash, a hang or a score outside 0..100."""
+    import hashlib
+
     from photocheck.discovery import PhotoSet
-    from photocheck.measure.cache import _facts_digest
 
     with Checker(cache=tmp_path / "cache") as checker:
         clean = checker.facts(str(DEMO / "obama3.jpg"))
@@ -166,9 +168,10 @@ def test_every_field_of_a_real_cache_entry_fuzzed(tmp_path):
         assert cache is not None
         entry_path = next((tmp_path / "cache").rglob("*.json"))
         original = json.loads(entry_path.read_text())
+        assert cache.get(clean.content_hash, "p.jpg") is not None  # the entry as written is a hit
         paths = list(_leaves(original["facts"]))
         assert len(paths) > 40
-        poisons = [None, math.nan, math.inf, "x", {"a": 1}, 10**30]
+        poisons = [None, math.nan, math.inf, "x", {"a": 1}, 10**30, 1e200, 1.4e154, 1e-320]
         accepted = 0
         for path in paths:
             for poison in poisons:
@@ -176,20 +179,25 @@ def test_every_field_of_a_real_cache_entry_fuzzed(tmp_path):
                 _set_at(mutated["facts"], path, poison)
                 if json.dumps(mutated) == json.dumps(original):
                     continue  # the field already held this value
-                entry_path.write_text(json.dumps(mutated))  # stale checksum
+                entry_path.write_text(json.dumps(mutated))  # stale signature
                 assert cache.get(clean.content_hash, "p.jpg") is None, path
                 try:
-                    mutated["sha256"] = _facts_digest(mutated["facts"])
+                    text = json.dumps(mutated["facts"], sort_keys=True, separators=(",", ":"), allow_nan=False)
                 except ValueError:
                     continue  # nan / inf cannot even be given a checksum
+                mutated["hmac"] = hashlib.sha256(text.encode()).hexdigest()  # forged without the secret
+                entry_path.write_text(json.dumps(mutated))
+                assert cache.get(clean.content_hash, "p.jpg") is None, path
+                mutated["hmac"] = cache._signature(mutated["facts"])
                 entry_path.write_text(json.dumps(mutated))
                 facts = cache.get(clean.content_hash, "p.jpg")
                 if facts is None:
                     continue
+                assert poison is None or not isinstance(poison, float) or abs(poison) < 1e10, (path, poison)
                 accepted += 1
                 result = checker.judge_set(PhotoSet("set", ("p.jpg",)), [facts])
                 assert 0 <= result.score <= 100, (path, poison)
-        print(f"\n{len(paths)} fields x {len(poisons)} poisons: {accepted} edited entries still valid facts")
+        print(f"\n{len(paths)} fields x {len(poisons)} poisons: {accepted} signed edits still valid facts")
 
 
 @pytest.mark.skipif(not HAS_FIFO, reason="no FIFOs on this platform")
@@ -486,22 +494,22 @@ def test_the_detector_frame_halves_exactly_and_never_to_nothing():
     assert strip.image.shape == (1, 65500, 3)
 
 
-def test_without_opencvs_rgb_decode_pillow_decodes_the_same_photo(monkeypatch):
-    """OpenCV before 4.10 has no IMREAD_COLOR_RGB (the pin allows 4.8): every JPEG then goes to Pillow, with the
-    same result."""
+def test_a_jpeg_simplejpeg_declines_is_decoded_by_pillow_to_the_same_photo(monkeypatch):
+    """Pillow is the fallback for every JPEG the strict libjpeg-turbo path leaves (CMYK, no end marker): on a
+    plain JPEG it gives the same result."""
     import photocheck.measure.imageio as imageio
 
     data = (DEMO / "obama.jpg").read_bytes()
     fast = imageio.decode_bytes(data, "obama.jpg")
-    monkeypatch.setattr(imageio, "_CV_RGB", None)
+    monkeypatch.setattr(imageio, "_decode_jpeg_pixels", lambda *a, **k: None)
     slow = imageio.decode_bytes(data, "obama.jpg")
     assert fast.scale == slow.scale and np.array_equal(fast.rgb, slow.rgb)
 
 
-def test_the_opencv_jpeg_decode_gives_pillows_pixels_and_leaves_broken_files_to_pillow():
-    """Complete JPEGs are decoded by OpenCV straight into RGB (a copy less than Pillow): on every corpus JPEG,
+def test_the_strict_jpeg_decode_gives_pillows_pixels_and_leaves_broken_files_to_pillow():
+    """Complete JPEGs are decoded by libjpeg-turbo (simplejpeg, strict) straight into RGB: on every corpus JPEG,
     at full scale and reduced by 2, 4 and 8 in the DCT, the pixels equal Pillow's. A truncated JPEG (no
-    end-of-image marker) goes to Pillow, whose error names the problem, instead of OpenCV's grey fill."""
+    end-of-image marker) goes to Pillow, whose error names the problem."""
     from photocheck.measure.imageio import _decode_jpeg_pixels, decode_bytes
 
     rows = [r for r in corpus_labels() if r["path"].lower().endswith((".jpg", ".jpeg"))]

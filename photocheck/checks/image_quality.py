@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ..model import Severity
+from ..model import UNREADABLE_FOLDER, Severity
 from .base import Hit, ImageContext, ImageRule, register
 
 
@@ -20,7 +20,9 @@ class UnreadableImage(ImageRule):
     requires = frozenset()
 
     def check(self, ctx: ImageContext, opts: ImageRule.Options) -> Iterator[Hit]:
-        if ctx.facts.error:
+        if ctx.facts.error and ctx.facts.error.startswith(UNREADABLE_FOLDER):
+            yield Hit(ctx.facts.error, "give photocheck read access to the folder, or leave it out with --exclude")
+        elif ctx.facts.error:
             yield Hit(ctx.facts.error, "replace it with the original photo, saved as JPEG, HEIC or PNG")
 
 

@@ -267,6 +267,12 @@ def find_people(facts: Sequence[ImageFacts], opts: IdentityOptions) -> list[Pers
         if refit:
             members = refit
             centre = emb[list(members.values())].mean(axis=0)
+        if not members:
+            # a seed whose distances do not compare (a non-finite descriptor handed in by a library caller: facts
+            # read from disk are range-checked) links to nothing, not even itself: a person of its own photo, so
+            # every pass takes at least one face and the loop ends whatever the numbers
+            members = {int(photo_of[seed]): seed}
+            centre = emb[seed]
         alive[list(members.values())] = False
         people.append(
             Person(tuple(round(float(v), 5) for v in centre), {cands[c][0]: cands[c][1] for c in members.values()})

@@ -17,7 +17,7 @@ from .._version import __version__
 from ..checks import REGISTRY, ImageContext, Rule, SetContext
 from ..evidence import PhotoEvidence, SetEvidence
 from ..evidence.coverage import tally
-from ..model import FaceResult, Finding, ImageFacts, ImageResult, Report, SetResult, Severity
+from ..model import UNREADABLE_FOLDER, FaceResult, Finding, ImageFacts, ImageResult, Report, SetResult, Severity
 from ..packs import Pack
 from . import scoring
 from .actions import decide
@@ -33,7 +33,9 @@ def judge_set(
 ) -> SetResult:
     own = [_image_findings(p, evidence, pack, per_file_ignores) for p in evidence.photos]
 
-    set_rules = _set_rules(pack, evidence.facts)
+    # a set of which nothing could be read (its folder cannot be listed) has that one finding and no other
+    nothing_read = bool(evidence.facts) and all((f.error or "").startswith(UNREADABLE_FOLDER) for f in evidence.facts)
+    set_rules = [] if nothing_read else _set_rules(pack, evidence.facts)
     removal_rules = [c for c in set_rules if REGISTRY[c].removes_photos != "never"]
     other_rules = [c for c in set_rules if c not in removal_rules]
     removing = _run_set_rules(removal_rules, SetContext(evidence), pack, per_file_ignores)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from ..checks.base import file_name
-from ..model import Finding, ImageResult, Severity
+from ..model import UNREADABLE_FOLDER, Finding, ImageResult, Severity
 
 # how a gap reads in "your only ... " (keys of the coverage rules' tallies)
 _GAP_NAMES = {
@@ -70,6 +70,9 @@ def advise(
             continue
         named.add(img.path)
         errors = [f for f in img.findings if f.severity is Severity.ERROR]
+        if (img.facts.error or "").startswith(UNREADABLE_FOLDER) and errors:
+            out.append(f"Check {file_name(img.path)}: {errors[0].message} — {errors[0].fix}")  # a folder, not a photo
+            continue
         reasons = ", ".join(dict.fromkeys(f.name for f in errors))
         role = ""
         if img.path in only:

@@ -93,7 +93,10 @@ class Measurer:
             # only the limits that change what is measured (not how long a run may take)
             "limits": {
                 k: getattr(self.limits, k)
-                for k in ("max_pixels", "max_file_bytes", "draft_min_long_side", "reduce_min_short_side")
+                for k in (
+                    "max_pixels", "max_file_bytes", "draft_min_long_side", "reduce_min_short_side",
+                    "max_jpeg_padding_bytes",
+                )  # fmt: skip
             },
         }
 
@@ -125,6 +128,10 @@ class Measurer:
                 facts = failed_facts(label, "", e.reason)
         self._verify_models()  # a cache hit or an undecodable file too: a damaged model stops the run
         return facts
+
+    def unreadable(self, path: str, reason: str) -> ImageFacts:
+        """Facts of something that could not be read at all (a set folder that cannot be listed): IQ01."""
+        return failed_facts(path, "", reason)
 
     def _verify_models(self) -> None:
         """Wait (once) for the shipped networks' files to be read and hash-checked; raise their ModelError."""

@@ -54,6 +54,10 @@ class LoadLimits:
     max_photos_per_set: int = 2000
     # one photo whose analysis takes longer than this is reported (IQ01) and the run goes on
     max_seconds_per_photo: float = 120.0
+    # libjpeg's "extraneous bytes before marker 0xd9" (bytes left after the last scan) is an encoder's padding
+    # when they are a few bytes of one fill value (0x00 or 0xFF): up to this many such bytes the photo is judged;
+    # more, or bytes of anything else (what damaged data leaves: 15 to 854 on bit-flipped corpus photos), is IQ01
+    max_jpeg_padding_bytes: int = 16
 
 
 @dataclass(frozen=True)

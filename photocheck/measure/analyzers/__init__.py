@@ -17,7 +17,7 @@ from .lighting import analyze_lighting
 from .quality import analyze_basic
 
 # bump when a measurement changes meaning: cached facts of another version are measured again
-ANALYZER_VERSION = "25"  # 25: photos of 7200 px and more analysed at a quarter, not half
+ANALYZER_VERSION = "26"  # 26: a JPEG whose image data libjpeg finds corrupt is unreadable (IQ01)
 
 __all__ = ["ANALYZER_VERSION", "FaceDetector", "FaceEmbedder", "analyze", "failed_facts"]
 
