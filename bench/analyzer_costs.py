@@ -1,11 +1,15 @@
-"""What the light analysis costs per photo, against decoding the same photo (issue: at most ~3 ms per photo).
+"""What the light analysis and the two learned signals cost per photo, against decoding the same photo (issues: the
+light analysis at most ~3 ms per photo; the scene network and face-api.js's expression network together at most
+~5 ms per photo).
 
     .venv/bin/python bench/analyzer_costs.py [FOLDER]
 
 For each labelled corpus photo (or each photo in FOLDER), measures in one run, warm, on one core:
 - the plain decode floor, `Image.open(p).load()`;
 - the scene analysis (sky, vegetation, backdrop) on the shared 256 px frame;
-- the face-light measures (direction, hardness, warmth) on the subject face at stats scale.
+- the face-light measures (direction, hardness, warmth) on the subject face at stats scale;
+- the scene network (MobileNet V1 0.5-160) on the 256 px frame, and face-api.js's expression network on the
+  subject face (both warm, one onnxruntime thread).
 Prints the medians in ms and the light analysis as a ratio of the decode.
 """
 
@@ -45,7 +49,7 @@ def main() -> None:
     else:
         paths = sorted(p for p in folder.iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
     detector = FaceDetector()
-    decode, scene, face, light_over_decode = [], [], [], []
+    decode, scene, face, light_over_decode, networks = [], [], [], [], []
     for p in paths:
         try:
             img = load_path(p)
@@ -70,6 +74,10 @@ def main() -> None:
             t_face = best_of(lambda region=region, lm=lm, height=bh * s: measure_face_light(region, lm, height))
             face.append(t_face)
         t_scene = best_of(lambda img=img, small=small, box=box: analyze_lighting(img, small, box))
+        t_net = best_of(lambda small=small: detector.scene.features(small))
+        if faces:
+            t_net += best_of(lambda img=img, raw=raw, frame=frame: detector.face_api.probabilities(img.rgb, raw.box, frame))
+        networks.append(t_net)
         t_decode = best_of(lambda p=p: Image.open(p).load(), 3)
         scene.append(t_scene)
         decode.append(t_decode)
@@ -84,6 +92,7 @@ def main() -> None:
             f"  face light (direction, hardness)    median {med(face):6.2f} ms   max {max(face):.2f}   ({len(face)} faces)"
         )
     print(f"  light analysis / decode, per photo  median {med(light_over_decode):.3f}×")
+    print(f"  scene + face-api networks           median {med(networks):6.2f} ms   max {max(networks):.2f}")
 
 
 if __name__ == "__main__":

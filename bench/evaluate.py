@@ -317,6 +317,14 @@ def main() -> None:
             "lighting": lighting(judged),
             "identity": identity(checker, measured),
         }
+        # the fitted heads judged as a new user's photos would meet them: in-sample and held out side by side
+        import fit_heads
+
+        print()
+        results["heads"] = fit_heads.fit_all(measured)
+        fit_heads.report(results["heads"])
+        for fit in results["heads"].values():
+            fit.pop("head", None)
         if not args.no_degradations:
             results["degradations"] = degradations(per_photo, args.folder, measured)
     if not args.no_pose_benchmark and (pose_dir() / "labels.csv").is_file():

@@ -134,6 +134,9 @@ class FaceFacts:
     # the FER2013 expression model's probabilities (angry, disgust, fear, happy, sad, surprise, neutral);
     # None for facts measured before analyzer version 10 or faces too small
     emotion: dict[str, float] | None = field(default=None, metadata=measured(0, 1))
+    # face-api.js FaceExpressionNet's probabilities (neutral, happy, sad, angry, fearful, disgusted, surprised);
+    # None for facts measured before analyzer version 27 or faces too small
+    expression_face_api: dict[str, float] | None = field(default=None, metadata=measured(0, 1))
     # the light on the skin (face_light.py): signed direction in stops (> 0 = from the subject's left / from
     # above), hardness (p95 steepness, stops per tenth of the face height), warmth of the highlights (kelvin)
     light_from_left_stops: float | None = field(default=None, metadata=measured(-64, 64))
@@ -177,6 +180,9 @@ class LightingFacts:
     foliage_fraction: float | None = field(default=None, metadata=measured(0, 1))
     background_lightness: float | None = field(default=None, metadata=measured(0, 100))
     background_mottle: float | None = field(default=None, metadata=measured(0, 1e3))
+    # the scene network's 512 pooled features (MobileNet V1 0.5-160: ReLU6 outputs averaged, so 0..6), read by
+    # the fitted scene head; None without face analysis or for facts measured before analyzer version 27
+    scene_features: tuple[float, ...] | None = field(default=None, metadata=measured(0, 6))
 
 
 # the start of IQ01's reason for a set folder that could not be listed (discovery): no set rule judges a set of

@@ -76,24 +76,31 @@ def test_profiles_are_found_as_profiles(corpus_facts, checker):
     assert as_profile == len(profiles)  # measured 17/17 (14/17 before the pose network)
 
 
-def test_expression_agrees_with_labels(corpus_facts, checker):
-    opts = checker.pack.classify.expression
-    table: dict[str, Counter] = {}
-    for row, f in corpus_facts:
-        if f.error or row["faces_in_image"] != "1" or row["expression"] == "unknown":
-            continue
-        face = _subject(f)
-        if face is None or not face.blendshapes:
-            continue
-        got, conf = classify.expression(face, opts)
-        assert 0.0 <= conf <= 1.0
-        table.setdefault(row["expression"], Counter())[got] += 1
-    rate = {k: v[k] / sum(v.values()) for k, v in table.items()}
-    print("\nexpression agreement:", {k: f"{v[k]}/{sum(v.values())}" for k, v in table.items()})
-    # measured on this corpus: neutral 93 %, smile 80 %, surprise 67 %; per-photo frown is weak by design
-    assert rate["neutral"] >= 0.85
-    assert rate["smile"] >= 0.75
-    assert rate["surprise"] >= 0.6
+def _auc(scores_pos: list[float], scores_neg: list[float]) -> float:
+    pairs = [(p > n) + 0.5 * (p == n) for p in scores_pos for n in scores_neg]
+    return sum(pairs) / len(pairs)
+
+
+def test_the_face_api_network_separates_the_labelled_expressions(corpus_facts):
+    """face-api.js's probabilities on the corpus's single-face photos, one expression against the rest: the signal
+    the expression head is built on (measured AUC: happy for smiles, sad + angry for frowns, surprised for
+    surprises, neutral for neutral faces)."""
+    faces = [(row["expression"], _subject(f).expression_face_api) for row, f in corpus_facts
+             if not f.error and row["faces_in_image"] == "1" and _subject(f) is not None
+             and _subject(f).expression_face_api is not None and row["expression"] != "unknown"]  # fmt: skip
+    assert len(faces) >= 120
+
+    def auc(label: str, score) -> float:
+        return _auc([score(p) for e, p in faces if e == label], [score(p) for e, p in faces if e != label])
+
+    aucs = {
+        "smile": auc("smile", lambda p: p["happy"]),
+        "frown": auc("frown", lambda p: p["sad"] + p["angry"]),
+        "surprise": auc("surprise", lambda p: p["surprised"]),
+        "neutral": auc("neutral", lambda p: p["neutral"]),
+    }
+    print("\nface-api.js one-vs-rest AUC:", {k: round(v, 3) for k, v in aucs.items()})
+    assert aucs["smile"] >= 0.9 and aucs["frown"] >= 0.85 and aucs["surprise"] >= 0.8 and aucs["neutral"] >= 0.8
 
 
 def test_pose_angles_have_the_spec_sign(corpus_facts):
@@ -102,110 +109,6 @@ def test_pose_angles_have_the_spec_sign(corpus_facts):
     left = _subject(by_path["aflw2000_02810/2dasl_image02810.jpg"])
     right = _subject(by_path["aflw2000_02713/2dasl_image02713.jpg"])
     assert left.yaw > 55 and right.yaw < -55
-
-
-def test_a_blue_wall_is_not_sky(corpus_facts, checker):
-    """deepface_img58 (indoor, a blue wall behind the head: 84 % of the background above it sky-coloured) and
-    codeformer_06 (indoor, 34 %): the blue is darker than the lit face, so it is not read as sky."""
-    by = {row["path"]: f for row, f in corpus_facts}
-    opts = checker.pack.classify.lighting
-    for path in ("mark_zuckerberg/deepface_img58.jpg", "leonardo_dicaprio/codeformer_06.png"):
-        facts = by[path]
-        assert facts.lighting.sky_fraction > 0.3
-        label = classify.lighting(facts.lighting, opts, _subject(facts))
-        assert label["setting"] != "outdoor" and label["cue"] != "sky", (path, label)
-    # real skies still count, beside the head of a face-filling crop too
-    for path in ("codeformer_0342/codeformer_0342.png", "kit_harington/facerec_john2.jpeg", "leonardo_dicaprio/codeformer_05.jpg"):
-        label = classify.lighting(by[path].lighting, opts, _subject(by[path]))
-        assert (label["setting"], label["cue"]) == ("outdoor", "sky"), (path, label)
-
-
-def test_a_blue_press_wall_brighter_than_the_face_is_not_sky_because_it_does_not_fade(corpus_facts, checker):
-    """deepface_img37 (indoor: an award-night press wall, pale blue and brighter than the flash-lit face, over
-    half the background above the head): it passes the colour, smoothness and brightness tests of sky, but it
-    grows bluer downwards where a real sky pales toward the horizon, so it is not read as sky. The real skies
-    of the corpus fade or stay flat, and still count."""
-    by = {row["path"]: f for row, f in corpus_facts}
-    opts = checker.pack.classify.lighting
-    wall = by["leonardo_dicaprio/deepface_img37.jpg"].lighting
-    assert wall.sky_fraction > opts.outdoor_min_sky and wall.sky_fade < opts.sky_min_fade
-    label = classify.lighting(wall, opts, _subject(by["leonardo_dicaprio/deepface_img37.jpg"]))
-    assert label["setting"] != "outdoor" and label["cue"] != "sky", label
-    for path in ("codeformer_0342/codeformer_0342.png", "codeformer_0342/codeformer_0345.png",
-                 "kit_harington/facerec_john2.jpeg", "leonardo_dicaprio/codeformer_05.jpg"):  # fmt: skip
-        assert by[path].lighting.sky_fade >= opts.sky_min_fade, (path, by[path].lighting.sky_fade)
-
-
-def test_studio_backdrops_read_indoor_and_padding_is_not_background(corpus_facts, checker):
-    """A flat backdrop is the corpus's most common indoor evidence (Yale, CFD, the stock studio series); the
-    black bars around AFLW crops are cut off before the background is measured, so they are no backdrop."""
-    by = {row["path"]: f for row, f in corpus_facts}
-    opts = checker.pack.classify.lighting
-    studio = [r["path"] for r, _ in corpus_facts if r["path"].startswith(("yale_", "cfd_", "human_stock_a/"))]
-    cues = Counter(classify.lighting(by[p].lighting, opts, _subject(by[p]))["cue"] for p in studio)
-    assert cues["backdrop"] >= 0.8 * len(studio), cues
-    # outdoors among grass and trees, inside black bars on three sides: the bars are cut off, and what is left
-    # of the background is no backdrop (40 % flat) and holds some green (12 %, under the outdoor limit of 25 %)
-    padded = by["aflw2000_02810/2dasl_image02810.jpg"].lighting
-    assert padded.background_plain < 0.5 and 0.05 < padded.vegetation_fraction < opts.outdoor_min_vegetation
-    for path in ("aflw2000_02648/2dasl_image02648.jpg", "aflw2000_00190/2dasl_image00190.jpg"):
-        label = classify.lighting(by[path].lighting, opts, _subject(by[path]))
-        assert (label["setting"], label["cue"]) == ("outdoor", "vegetation"), (path, label)
-
-
-def test_out_of_focus_leaves_read_outdoor_and_green_backdrops_do_not(corpus_facts, checker):
-    """Portraits shot outdoors with a shallow depth of field: the leaves behind are smooth, so not "textured
-    green", but they are dark and mottled where a lit green studio backdrop is bright and even. The five such
-    corpus photos (one of them, aflw2000_00971, behind a flat enough blur to have read as a backdrop) are
-    outdoor by `blurred foliage`; the AFLW portraits before a lit yellow-green backdrop and a green-cast family
-    snapshot are not."""
-    by = {row["path"]: f for row, f in corpus_facts}
-    opts = checker.pack.classify.lighting
-    for path in ("aflw2000_02810/2dasl_image02810.jpg", "aflw2000_02713/2dasl_image02713.jpg",
-                 "aflw2000_00971/2dasl_image00971.jpg", "human_stock_teen7/human_stock-teen-7.jpg",
-                 "aflw_22568/mmpose_image22568.jpg"):  # fmt: skip
-        label = classify.lighting(by[path].lighting, opts, _subject(by[path]))
-        assert (label["setting"], label["cue"]) == ("outdoor", "blurred foliage"), (path, label)
-        assert by[path].lighting.vegetation_fraction < opts.outdoor_min_vegetation  # not textured enough
-    backdrops = [p for p in by if p.startswith("aflw_yellow_model/") and (by[p].lighting.foliage_fraction or 0) > 0.5]
-    assert len(backdrops) >= 4, backdrops
-    for path in (*backdrops, "various/gfpgan_10045.png"):
-        facts = by[path].lighting
-        assert facts.background_lightness > opts.blurred_foliage_max_lightness or (
-            facts.background_mottle < opts.blurred_foliage_min_mottle
-        ), (path, facts)
-        label = classify.lighting(facts, opts, _subject(by[path]))
-        assert label["setting"] != "outdoor", (path, label)
-
-
-def test_a_pale_sky_counts_only_above_a_textured_background(corpus_facts, checker):
-    """Overcast, hazy and clipped skies are grey-white; so are white walls and studio backdrops. A pale region
-    counts as sky only where the background is not a flat backdrop: a clipped evening sky (deepface_img31) and a
-    sunset backlight (remotecv_profile_face) are outdoor; the Yale studio and a lit white office wall are not."""
-    by = {row["path"]: f for row, f in corpus_facts}
-    opts = checker.pack.classify.lighting
-    for path in ("matt_damon/deepface_img31.jpg", "remotecv_profile_face/remotecv_profile_face.jpg"):
-        label = classify.lighting(by[path].lighting, opts, _subject(by[path]))
-        assert (label["setting"], label["cue"]) == ("outdoor", "pale sky"), (path, label)
-    for path in ("yale_subject09/yale_09_normal.png", "yale_subject09/yale_09_rightlight.png",
-                 "leonardo_dicaprio/deepface_img36.jpg"):  # fmt: skip
-        label = classify.lighting(by[path].lighting, opts, _subject(by[path]))
-        assert label["setting"] != "outdoor", (path, label)
-
-
-def test_outdoor_sun_is_read_from_saturated_colours_and_clipped_highlights(corpus_facts, checker):
-    """Among the photos read as outdoor, the labelled sunny ones with saturated colours and clipped highlights
-    are sunny; no labelled overcast photo is called sunny."""
-    opts = checker.pack.classify.lighting
-    light = {}
-    for row, f in corpus_facts:
-        if "sunny" in row["lighting"] or "overcast" in row["lighting"]:
-            label = classify.lighting(f.lighting, opts, _subject(f))
-            light[row["path"]] = (row["lighting"], label["setting"], label["light"])
-    sunny = [p for p, (lab, setting, got) in light.items() if "sunny" in lab and got == "sunny"]
-    assert len(sunny) >= 4, light
-    assert not [p for p, (lab, _, got) in light.items() if "overcast" in lab and got == "sunny"], light
-    assert light["remotecv_profile_face/remotecv_profile_face.jpg"][2] == "sunny"
 
 
 def test_side_light_is_read_on_the_subjects_own_side(corpus_facts, checker):
@@ -239,9 +142,9 @@ def test_exif_light_value_and_flash_are_read_and_decide_the_setting(corpus_facts
             assert lab["setting"] == "indoor" and row["lighting"].startswith("indoor"), row["path"]
     assert all(f.lighting.flash_fired is not None for _, f in with_exif)  # the flash tag is read too
     # the sunny plaza at LV 12.64 (hazy sun or bright cloud by the light value alone): EXIF says outdoors, and
-    # the picture's saturated colours and clipped highlights say sun (EXIF alone called it overcast)
+    # sun or shade stays unknown (the picture's statistics do not decide it: LI10's doc)
     plaza = decided["human_vlado/human_person-vlado5.jpg"]
-    assert (plaza["setting"], plaza["evidence"], plaza["light"]) == ("outdoor", "exif", "sunny")
+    assert (plaza["setting"], plaza["evidence"], plaza["light"]) == ("outdoor", "exif", "unknown")
 
 
 def test_the_expression_model_reads_a_large_face_in_the_shared_frame_as_at_decode_scale(corpus_facts):

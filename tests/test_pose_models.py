@@ -103,7 +103,8 @@ def test_a_full_profile_set_has_no_po11(set_checker, corpus_facts):
 
 @pytest.mark.parametrize("name", ["head_pose_3ddfa_v2_mb05.onnx", "face_boxes.onnx",
                                   "face_descriptor_dlib_resnet_v1.onnx", "expression_fer2013_mini_xception.onnx",
-                                  "face_detection_full_range.onnx"])
+                                  "face_detection_full_range.onnx", "expression_face_api.onnx",
+                                  "scene_mobilenet_v1_0.5_160.onnx"])
 def test_a_damaged_shipped_model_is_exit_2(tmp_path, monkeypatch, name):
     for f in bundled.MODELS_DIR.iterdir():
         if f.is_file():

@@ -11,6 +11,7 @@ import dataclasses
 
 import pytest
 
+from photocheck.evidence import build_evidence
 from photocheck.judge import judge_set
 from photocheck.model import Severity
 from photocheck.packs import load_pack
@@ -233,7 +234,8 @@ def test_li10_names_what_is_missing():
     assert no_sun.message.startswith("no sunny outdoor photo")
 
 
-UNKNOWN_LIGHT = {"exif_light_value": None, "sky_fraction": 0.0, "colour_temperature": 5000.0, "flash_fired": None}
+# no EXIF and no scene network reading (facts measured without face analysis): the setting is unknown
+UNKNOWN_LIGHT = {"exif_light_value": None, "flash_fired": None, "scene_features": None}
 
 
 def test_li10_when_most_photos_are_unknown_says_so_and_asks_for_nothing():
@@ -275,33 +277,42 @@ def test_li10_outdoor_light_unknown_is_not_missing_sun():
     assert not any(a.startswith("Add an outdoor photo in direct sunlight") for a in result.advice)
 
 
-def test_exif_light_value_between_overcast_and_sun_leaves_the_light_to_the_picture():
-    """LV 12-13.5 is hazy sun or bright cloud: EXIF still says outdoors, the picture says which light."""
+def test_exif_light_value_between_overcast_and_sun_leaves_the_light_unknown():
+    """LV 12-13.5 is hazy sun or bright cloud: EXIF still says outdoors; sun or shade is not told from the picture
+    (image statistics were right on 0.76 of corpus photos held out by source, under the 0.85 a decision needs)."""
     vivid = {"exif_light_value": 12.6, "chroma": 9.0, "clipped_share": 0.05}
-    muted = {"exif_light_value": 12.6, "chroma": 5.0, "clipped_share": 0.0}
     photos = _evidence(
-        [_shot(0, lighting=vivid), _shot(1, lighting=muted, side_difference_stops=1.0),
-         _shot(2, lighting={"exif_light_value": 11.5}), _shot(3, lighting={"exif_light_value": 14.0})]
+        [_shot(0, lighting=vivid), _shot(1, lighting={"exif_light_value": 11.5}),
+         _shot(2, lighting={"exif_light_value": 14.0})]
     ).photos  # fmt: skip
-    assert [(p.lighting["setting"], p.lighting["evidence"]) for p in photos] == [("outdoor", "exif")] * 4
-    # saturated and clipped: sun; muted with a 1-stop face shadow: not told; under LV 12: overcast; 14: sun
-    assert [p.lighting["light"] for p in photos] == ["sunny", "unknown", "overcast", "sunny"]
+    assert [(p.lighting["setting"], p.lighting["evidence"]) for p in photos] == [("outdoor", "exif")] * 3
+    assert [p.lighting["light"] for p in photos] == ["unknown", "overcast", "sunny"]
 
 
-def test_cool_muted_daylight_is_overcast_unless_the_face_light_is_hard():
-    """6800 K in muted colours with nothing else to read: outdoor, overcast; with hard light on the face the
-    cheek contrast decides (2 stops: sun); black and white (chroma 0) is not read; a backdrop is read first."""
-    cool = {"exif_light_value": None, "flash_fired": None, "sky_fraction": 0.0, "vegetation_fraction": 0.0,
-            "foliage_fraction": 0.0, "background_plain": 0.4, "background_share": 0.3, "pale_sky_fraction": 0.0,
-            "colour_temperature": 6800.0, "chroma": 5.0}  # fmt: skip
-    photos = _evidence(
-        [_shot(0, lighting=cool), _shot(1, lighting=cool, light_hardness=12.0, side_difference_stops=2.0),
-         _shot(2, lighting={**cool, "chroma": 0.0}), _shot(3, lighting={**cool, "background_plain": 0.9})]
-    ).photos  # fmt: skip
-    assert [(p.lighting["setting"], p.lighting["light"], p.lighting["cue"]) for p in photos] == [
-        ("outdoor", "overcast", "cool daylight"), ("outdoor", "sunny", "cool daylight"),
-        ("unknown", "unknown", None), ("indoor", "artificial", "backdrop"),
-    ]  # fmt: skip
+def test_without_exif_the_scene_head_decides_inside_its_band_only():
+    """P(outdoor) from the scene network's features: outdoor from outdoor-min-probability, indoor up to
+    indoor-max-probability, unknown between; no EXIF and no features: unknown."""
+    from photocheck.evidence.heads import scene_head
+
+    head = scene_head()
+    no_exif = {"exif_light_value": None, "flash_fired": None}
+    base = list(BASE.lighting.scene_features)
+    probability = head.outdoor_probability(base)
+    opts = PACK.classify.lighting
+    photo = _evidence([_shot(0, lighting={**no_exif, "scene_features": tuple(base)})]).photos[0]
+    expected = ("outdoor" if probability >= opts.outdoor_min_probability
+                else "indoor" if probability <= opts.indoor_max_probability else "unknown")  # fmt: skip
+    assert photo.lighting["setting"] == expected and photo.lighting["outdoor_probability"] == round(probability, 3)
+    assert photo.lighting["evidence"] == ("scene" if expected != "unknown" else "none")
+    for lo, hi, setting in ((0.0, opts.indoor_max_probability, "indoor"), (opts.outdoor_min_probability, 1.0, "outdoor")):
+        pack = load_pack("default")
+        tuned = dataclasses.replace(pack, classify=dataclasses.replace(pack.classify, lighting=dataclasses.replace(
+            opts, indoor_max_probability=1.0 if setting == "indoor" else 0.0,
+            outdoor_min_probability=0.0 if setting == "outdoor" else 1.0)))  # fmt: skip
+        ev = build_evidence([_shot(0, lighting={**no_exif, "scene_features": tuple(base)})], identity=pack.identity,
+                            classify=tuned.classify, duplicates=pack.duplicates)  # fmt: skip
+        assert ev.photos[0].lighting["setting"] == setting, (lo, hi)
+    assert _evidence([_shot(0, lighting={**no_exif, "scene_features": None})]).photos[0].lighting["setting"] == "unknown"
 
 
 def test_fc05_needs_a_measurement():
@@ -343,9 +354,12 @@ def test_po01_says_which_way_the_head_is_tipped(pitch, way):
 
 
 def test_a_faint_smile_is_shown_unsure_and_counts_neither_way():
-    """mouthSmile 0.465 is a smile by the threshold (0.45) but below count-min-confidence: the set's smile is
-    neither counted nor asked for; the grid marks it "?"; a clear smile counts."""
-    faint = _shot(5, blendshapes={"mouthSmileLeft": 0.465, "mouthSmileRight": 0.465})
+    """A faint smile (half the blendshape smile, the networks torn between happy and neutral) reads as neither
+    for sure: the set's smile is neither counted nor asked for; the grid marks it "?"; a clear smile counts."""
+    from tests.test_rules import _readings
+
+    faint = _shot(5, blendshapes={"mouthSmileLeft": 0.4, "mouthSmileRight": 0.4},
+                  **_readings({"happy": 0.55, "neutral": 0.45}, {"happy": 0.5, "neutral": 0.5}))  # fmt: skip
     result = _judged(_shots(3) + [faint])
     assert result.coverage["expression"]["smile"] == 0 and result.coverage["expression_uncertain"]["smile"] == 1
     assert "smile" in result.coverage["undecided"] and "smile" not in result.coverage["missing"]
@@ -355,7 +369,7 @@ def test_a_faint_smile_is_shown_unsure_and_counts_neither_way():
     from photocheck.reporters.text import coverage_grid
 
     assert "smile?" in coverage_grid(result.coverage)[0]
-    clear = _shot(5, blendshapes={"mouthSmileLeft": 0.8, "mouthSmileRight": 0.8})
+    clear = _shot(5, expression="smile")
     assert _judged(_shots(3) + [clear]).coverage["expression"]["smile"] == 1
 
 

@@ -41,8 +41,40 @@ def _second_face(facts: ImageFacts, **changes) -> ImageFacts:
     return dataclasses.replace(facts, faces=(face, other))
 
 
-def _shot(k: int, lighting: dict | None = None, blendshapes: dict | None = None, **face) -> ImageFacts:
-    """Another clean photo of the same person: obama3's facts with their own hashes and a descriptor 0.25 away."""
+def _readings(api: dict[str, float], fer: dict[str, float]) -> dict:
+    """A face's two expression networks' probabilities (face-api.js, FER2013), unnamed classes at 0."""
+    api_classes = ("neutral", "happy", "sad", "angry", "fearful", "disgusted", "surprised")
+    fer_classes = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
+    return {"expression_face_api": {c: api.get(c, 0.0) for c in api_classes},
+            "emotion": {c: fer.get(c, 0.0) for c in fer_classes}}  # fmt: skip
+
+
+# a resting face's blendshapes (obama3 smiles: its own would read through)
+_RESTING = {name: 0.05 for name in (
+    "mouthSmileLeft", "mouthSmileRight", "jawOpen", "browInnerUp", "browOuterUpLeft", "browOuterUpRight",
+    "browDownLeft", "browDownRight", "eyeWideLeft", "eyeWideRight", "mouthUpperUpLeft", "mouthUpperUpRight",
+    "mouthStretchLeft", "mouthStretchRight", "eyeBlinkLeft", "eyeBlinkRight",
+)}  # fmt: skip
+# what the three signals read on a face of each expression (blendshapes, face-api.js, FER2013)
+EXPRESSION_FACES = {
+    "neutral": ({}, _readings({"neutral": 0.97, "happy": 0.03}, {"neutral": 0.9, "happy": 0.05})),
+    "smile": ({"mouthSmileLeft": 0.8, "mouthSmileRight": 0.8}, _readings({"happy": 0.98}, {"happy": 0.95})),
+    "frown": ({"browDownLeft": 0.9, "browDownRight": 0.9, "mouthFrownLeft": 0.4, "mouthFrownRight": 0.4},
+              _readings({"sad": 0.6, "angry": 0.39}, {"sad": 0.6, "angry": 0.3})),
+    "surprise": ({"jawOpen": 0.6, "browInnerUp": 0.7, "browOuterUpLeft": 0.6, "browOuterUpRight": 0.6},
+                 _readings({"surprised": 0.97}, {"surprise": 0.9})),
+}  # fmt: skip
+
+
+def _shot(
+    k: int, lighting: dict | None = None, blendshapes: dict | None = None, expression: str | None = "neutral", **face
+) -> ImageFacts:
+    """Another clean photo of the same person: obama3's facts with their own hashes and a descriptor 0.25 away;
+    `expression`: its face reads as that expression (blendshapes and both networks; None: obama3's own)."""
+    if expression is not None:
+        shape, readings = EXPRESSION_FACES[expression]
+        blendshapes = {**_RESTING, **shape, **(blendshapes or {})}
+        face = {**readings, **face}
     rng = random.Random(k)
     f = BASE.faces[0]
     emb = list(f.embedding)
@@ -68,9 +100,6 @@ def _shots(n: int) -> list[ImageFacts]:
     return [_shot(k) for k in range(n)]
 
 
-SMILE = {"mouthSmileLeft": 0.8, "mouthSmileRight": 0.8}
-FROWN = {"browDownLeft": 0.9, "browDownRight": 0.9}
-SURPRISE = {"jawOpen": 0.6, "browInnerUp": 0.7}
 SUNNY, OVERCAST = {"exif_light_value": 15.0}, {"exif_light_value": 11.5}
 
 
@@ -138,7 +167,8 @@ CASES = {
     "PO11": (_shots(3), [_shot(0), _shot(1, yaw=70.0)]),
     "EX10": (
         _shots(3),
-        [_shot(0), _shot(1, blendshapes=SMILE), _shot(2, blendshapes=FROWN), _shot(3, blendshapes=SURPRISE)],
+        [_shot(0, expression="neutral"), _shot(1, expression="smile"), _shot(2, expression="frown"),
+         _shot(3, expression="surprise")],
     ),
     "LI10": (_shots(3), [_shot(0), _shot(1, lighting=SUNNY), _shot(2, lighting=OVERCAST)]),
     "ID02": (
@@ -291,120 +321,60 @@ def test_default_pack_equals_code_defaults():
         assert PACK.rules[code].severity == rule.default_severity, code
 
 
-# -------------------------------------------------------------------- expression: the learned signal fused
+# -------------------------------------------------------------------- expression: the fitted head
 
 
-def _expression(emotion: dict | None, blendshapes: dict | None = None, baseline: dict | None = None):
-    from photocheck.evidence.labels import expression
+def _reading(expression: str | None = None, baseline: dict | None = None, **face):
+    from photocheck.evidence.labels import expression as read
 
-    face = dataclasses.replace(
-        BASE.faces[0], emotion=emotion, blendshapes={**BASE.faces[0].blendshapes, **(blendshapes or {})}
-    )
-    return expression(face, PACK.classify.expression, baseline)
+    return read(_shot(0, expression=expression, **face).faces[0], PACK.classify.expression, baseline)
 
 
-NEUTRAL_MODEL = {"angry": 0.05, "disgust": 0.0, "fear": 0.02, "happy": 0.03, "sad": 0.1, "surprise": 0.0, "neutral": 0.8}
+def test_each_expression_face_reads_as_itself_and_counts():
+    for name in ("neutral", "smile", "frown", "surprise"):
+        reading = _reading(name)
+        assert reading.label == name and reading.counted, (name, reading)
+        assert name in reading.may_show and abs(sum(reading.probabilities.values()) - 1) < 0.01
 
 
-def test_the_model_turns_a_blendshape_neutral_into_a_smile_or_frown_and_never_decides_alone_with_certainty():
-    assert _expression(NEUTRAL_MODEL)[0] == "neutral"
-    label, confidence = _expression({**NEUTRAL_MODEL, "happy": 0.95, "neutral": 0.0})
-    assert label == "smile" and confidence <= 0.7
-    label, confidence = _expression({**NEUTRAL_MODEL, "angry": 0.5, "sad": 0.4, "neutral": 0.0})
-    assert label == "frown" and confidence <= 0.7
-    # with the person's own neutral photos in the set, only a rise over them makes a frown: the model's absolute
-    # "angry" does not (heavy brows and resting mouths read angry to it)
-    from photocheck.evidence.labels import _frown_signs
+def test_a_face_without_the_face_api_reading_or_blendshapes_has_no_expression():
+    """Facts recorded before analyzer version 27, or a box-only face: unknown, never counted as missing."""
+    from photocheck.evidence.labels import expression as read
 
-    baseline = _frown_signs(BASE.faces[0].blendshapes)  # this face is the person's usual face
-    assert _expression({**NEUTRAL_MODEL, "angry": 0.5, "sad": 0.4, "neutral": 0.0}, baseline=baseline)[0] == "neutral"
-    assert _expression(None)[0] == "neutral"  # facts measured before the model: the blendshapes alone
+    assert _reading("smile", expression_face_api=None).label is None
+    no_shapes = dataclasses.replace(_shot(0, expression="smile").faces[0], blendshapes={})
+    assert read(no_shapes, PACK.classify.expression).label is None
 
 
-def test_a_smile_with_the_jaw_open_is_a_surprise_only_when_the_model_says_so():
-    laugh = {"mouthSmileLeft": 0.8, "mouthSmileRight": 0.8, "jawOpen": 0.5}
-    assert _expression({**NEUTRAL_MODEL, "happy": 0.9}, laugh)[0] == "smile"
-    assert _expression({**NEUTRAL_MODEL, "surprise": 0.95}, laugh)[0] == "surprise"
+def test_a_frown_is_read_against_the_persons_own_face():
+    """The same lowered brows and negative readings are more of a frown for a person whose face usually rests
+    relaxed than for one whose brows always sit low and whom the networks always read as sad."""
+    from photocheck.evidence.heads import expression_baseline
+
+    mild = {"blendshapes": {**_RESTING, "browDownLeft": 0.5, "browDownRight": 0.5},
+            **_readings({"neutral": 0.6, "sad": 0.4}, {"neutral": 0.6, "sad": 0.3})}  # fmt: skip
+    relaxed = expression_baseline([_shot(k, expression="neutral").faces[0] for k in (1, 2, 3)])
+    heavy_faces = [_shot(k, **mild).faces[0] for k in (1, 2, 3)]
+    heavy = expression_baseline(heavy_faces)
+    assert relaxed is not None and heavy is not None
+    assert _reading(baseline=relaxed, **mild).probabilities["frown"] > _reading(baseline=heavy, **mild).probabilities["frown"]
+    assert expression_baseline(heavy_faces[:1]) is None  # one other photo is no baseline
 
 
-def test_the_model_vetoes_a_weak_blendshape_smile_and_a_frown_it_sees_no_sign_of():
-    weak_smile = {"mouthSmileLeft": 0.5, "mouthSmileRight": 0.5}
-    assert _expression({**NEUTRAL_MODEL, "happy": 0.6}, weak_smile)[0] == "smile"
-    assert _expression({**NEUTRAL_MODEL, "happy": 0.1}, weak_smile)[0] == "neutral"
-    strong_smile = {"mouthSmileLeft": 0.8, "mouthSmileRight": 0.8}
-    assert _expression({**NEUTRAL_MODEL, "happy": 0.1}, strong_smile)[0] == "smile"  # the blendshapes are sure
-    frown = {"browDownLeft": 0.9, "browDownRight": 0.9}
-    assert _expression(NEUTRAL_MODEL, frown)[0] == "frown"  # negative 0.16
-    calm = {**NEUTRAL_MODEL, "angry": 0.0, "sad": 0.02, "fear": 0.0}
-    label, confidence = _expression(calm, frown)  # negative 0.02: the model sees no sign of it
-    assert label == "neutral" and confidence < PACK.classify.expression.count_min_confidence  # shown unsure
+def test_an_unsure_reading_counts_neither_way_but_may_show_what_it_might_be():
+    """Half smile, half neutral: shown with "?", not counted, and both 'may show' (EX10 then asks for neither)."""
+    half = {"blendshapes": {**_RESTING, "mouthSmileLeft": 0.3, "mouthSmileRight": 0.3},
+            **_readings({"neutral": 0.5, "happy": 0.5}, {"neutral": 0.5, "happy": 0.5})}  # fmt: skip
+    reading = _reading(**half)
+    assert not reading.counted and {"neutral", "smile"} <= set(reading.may_show)
+    evidence = build_evidence([_shot(k, **half) for k in range(3)], identity=PACK.identity,
+                              classify=PACK.classify, duplicates=PACK.duplicates)  # fmt: skip
+    asked = {gap for f in judge_set("s", evidence, PACK).findings if f.code == "EX10" for gap, _ in f.advice}
+    assert "smile" not in asked and "neutral" not in asked and "frown" in asked
 
 
-def test_a_grimace_is_other_unless_the_model_reads_it_happy():
-    """The upper lip raised off the teeth or the mouth stretched, on a face the model does not call happy: a
-    grimace ("other"), read before the frown and smile tests, so neither is filled by it."""
-    bared = {"mouthUpperUpLeft": 0.6, "mouthUpperUpRight": 0.5, "browDownLeft": 0.9, "browDownRight": 0.9}
-    disgusted = {**NEUTRAL_MODEL, "disgust": 0.6, "neutral": 0.1}
-    assert _expression(disgusted, bared)[0] == "other"  # lowered brows, yet not a frown
-    grin = {"mouthUpperUpLeft": 0.8, "mouthUpperUpRight": 0.8, "mouthSmileLeft": 0.9, "mouthSmileRight": 0.9}
-    assert _expression({**NEUTRAL_MODEL, "happy": 0.99, "neutral": 0.0}, grin)[0] == "smile"  # a broad smile bares teeth
-    assert _expression({**NEUTRAL_MODEL, "happy": 0.3}, grin)[0] == "other"
-    stretched = {"mouthStretchLeft": 0.4, "mouthStretchRight": 0.4}
-    assert _expression(NEUTRAL_MODEL, stretched)[0] == "other"
-    assert _expression(NEUTRAL_MODEL, {"mouthStretchLeft": 0.2, "mouthStretchRight": 0.2})[0] == "neutral"
-    assert _expression(None, stretched)[0] == "neutral"  # without the model's word, no grimace
-    surprised = {"jawOpen": 0.5, "browInnerUp": 0.6, "mouthUpperUpLeft": 0.6, "mouthUpperUpRight": 0.6}
-    assert _expression(NEUTRAL_MODEL, surprised)[0] == "surprise"  # an open, raised face stays a surprise
-
-
-def test_raised_brows_with_wide_eyes_or_a_dropped_lip_are_a_surprise_with_the_mouth_nearly_shut():
-    raised = {"browInnerUp": 0.5, "browOuterUpLeft": 0.5, "browOuterUpRight": 0.45}
-    assert _expression(NEUTRAL_MODEL, {**raised, "eyeWideLeft": 0.15, "eyeWideRight": 0.15})[0] == "surprise"
-    assert _expression(None, {**raised, "mouthLowerDownLeft": 0.7, "mouthLowerDownRight": 0.6})[0] == "surprise"
-    assert _expression(NEUTRAL_MODEL, raised)[0] == "neutral"  # raised brows alone: many neutral faces do that
-    inner_only = {"browInnerUp": 0.8, "browOuterUpLeft": 0.1, "browOuterUpRight": 0.1, "eyeWideLeft": 0.2,
-                  "eyeWideRight": 0.2}  # fmt: skip
-    assert _expression(NEUTRAL_MODEL, inner_only)[0] == "neutral"  # both inner and outer brows must rise
-    smiling = {**raised, "eyeWideLeft": 0.15, "eyeWideRight": 0.15, "mouthSmileLeft": 0.8, "mouthSmileRight": 0.8}
-    assert _expression({**NEUTRAL_MODEL, "happy": 0.95, "neutral": 0.0}, smiling)[0] == "smile"  # read first
-
-
-def test_an_open_mouth_under_lowered_brows_is_a_shout_not_a_surprise():
-    """Surprise raises the brows, anger lowers them: an open jaw under lowered, unraised brows that the model
-    reads as negative is a frown."""
-    shout = {"jawOpen": 0.6, "browDownLeft": 0.5, "browDownRight": 0.45, "browInnerUp": 0.0}
-    angry = {**NEUTRAL_MODEL, "angry": 0.65, "neutral": 0.0}
-    label, confidence = _expression(angry, shout)
-    assert label == "frown" and confidence <= PACK.classify.expression.model_max_confidence
-    assert _expression(NEUTRAL_MODEL, shout)[0] == "surprise"  # heavy brows the model does not read as negative
-    assert _expression(None, shout)[0] == "surprise"  # without the model's word, the jaw test as before
-    pulled = {**shout, "mouthSmileLeft": 0.75, "mouthSmileRight": 0.75}
-    assert _expression({**angry, "happy": 0.25}, pulled)[0] == "frown"  # a mouth pulled wide, not happy
-    assert _expression({**angry, "happy": 0.9}, pulled)[0] == "smile"  # a laugh stays one
-    assert _expression(angry, {**shout, "browDownLeft": 0.02, "browDownRight": 0.03})[0] == "surprise"
-    assert _expression(angry, {**shout, "browInnerUp": 0.6})[0] == "surprise"  # raised inner brows
-    # with the person's neutral baseline, lowered means lower than their own resting brows
-    from photocheck.evidence.labels import _frown_signs
-
-    heavy_brows = {**_frown_signs(BASE.faces[0].blendshapes), "brow": 0.45}
-    assert _expression(angry, shout, baseline=heavy_brows)[0] == "surprise"
-    assert _expression(angry, shout, baseline={**heavy_brows, "brow": 0.1})[0] == "frown"
-
-
-def test_a_faint_blendshape_smile_the_model_reads_happy_is_a_smile():
-    faint = {"mouthSmileLeft": 0.45, "mouthSmileRight": 0.42}
-    label, confidence = _expression({**NEUTRAL_MODEL, "happy": 0.6, "neutral": 0.4}, faint)
-    assert label == "smile" and confidence <= PACK.classify.expression.model_max_confidence
-    assert _expression({**NEUTRAL_MODEL, "happy": 0.3, "neutral": 0.7}, faint)[0] == "neutral"  # the model disagrees
-    assert _expression(None, faint)[0] == "neutral"  # without the model, the blendshapes alone are under smile-min
-    fainter = {"mouthSmileLeft": 0.35, "mouthSmileRight": 0.35}
-    assert _expression({**NEUTRAL_MODEL, "happy": 0.6, "neutral": 0.4}, fainter)[0] == "neutral"
-
-
-def test_a_smile_shaped_mouth_pulled_wide_open_is_a_surprise_unless_the_model_reads_it_happy():
-    wide = {"mouthSmileLeft": 0.56, "mouthSmileRight": 0.56, "jawOpen": 0.54}
-    assert _expression({**NEUTRAL_MODEL, "happy": 0.42, "neutral": 0.0}, wide)[0] == "surprise"
-    assert _expression({**NEUTRAL_MODEL, "happy": 0.95, "neutral": 0.0}, wide)[0] == "smile"  # a laugh
-    ajar = {"mouthSmileLeft": 0.56, "mouthSmileRight": 0.56, "jawOpen": 0.3}
-    assert _expression({**NEUTRAL_MODEL, "happy": 0.42, "neutral": 0.0}, ajar)[0] == "smile"
-    assert _expression(None, wide)[0] == "smile"  # without the model, the blendshapes' smile
+def test_the_networks_readings_move_the_head_the_way_they_say():
+    base = _reading("neutral").probabilities
+    surprised = _reading("neutral", **_readings({"surprised": 0.9, "neutral": 0.1}, {"surprise": 0.8})).probabilities
+    happy = _reading("neutral", **_readings({"happy": 0.9, "neutral": 0.1}, {"happy": 0.8})).probabilities
+    assert surprised["surprise"] > base["surprise"] and happy["smile"] > base["smile"]

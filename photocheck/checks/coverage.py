@@ -186,7 +186,8 @@ class MissingExpression(SetRule):
         return {e: expr.get(e, 0) for e in REQUIRED_EXPRESSIONS}
 
     def undecided(self, ctx: SetContext, opts: SetRule.Options) -> dict[str, int]:
-        """Expressions that only photos with an unsure label show (a faint smile): not there, not missing."""
+        """Expressions that kept photos may show (an unsure label, or a likely second reading): neither there nor
+        missing."""
         uncertain = ctx.coverage.get("expression_uncertain", {})
         return {e: uncertain.get(e, 0) for e in REQUIRED_EXPRESSIONS}
 
@@ -198,7 +199,8 @@ class MissingExpression(SetRule):
         if not missing:
             return  # what is left may be shown by the unsure photos: never asked for (the grid shows "?")
         maybe = [e for e in gaps if unsure.get(e)]
-        also = f"; {plural(sum(unsure[e] for e in maybe), 'photo')} may show {' or '.join(maybe)} (not sure)" if maybe else ""
+        # one unsure photo may show two of them: the count is of photos, at least the most for one expression
+        also = f"; {plural(max(unsure[e] for e in maybe), 'photo')} may show {' or '.join(maybe)} (not sure)" if maybe else ""
         yield Hit(
             f"no {' or '.join(missing)} expression (expressions now: {_have(expr)}{also})",
             "add photos with the missing expressions",

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..model import FaceFacts, ImageFacts
-from . import labels
+from . import heads, labels
 from .duplicates import DuplicateGroup, DuplicateOptions, find_duplicates
 from .labels import ClassifyOptions
 from .subject import IdentityOptions, PhotoIdentity, Reference, SetIdentity, resolve
 
-__all__ = ["FaceEvidence", "PhotoEvidence", "SetEvidence", "build_evidence"]
+__all__ = ["FaceEvidence", "PhotoEvidence", "SetEvidence", "build_evidence", "subject_faces"]
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,9 @@ class FaceEvidence:
     identity_distance: float | None  # to the subject's centre; None when not comparable
     # False for a label below [classify.expression] count-min-confidence: shown, never counted in coverage
     expression_counted: bool = True
+    # every expression the face may show (the head's probability at least [classify.expression] may-show-min)
+    expression_may_show: tuple[str, ...] = ()
+    expression_probabilities: dict[str, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -61,7 +64,6 @@ class SetEvidence:
     duplicates: tuple[DuplicateGroup, ...]  # indices into photos
     set_pitch: float = 0.0  # the subject's median pitch / roll: PO01 judges tilt against this person's habit
     set_roll: float = 0.0
-    expression_baseline: dict[str, float] | None = None  # the subject's neutral frown signs
 
     @property
     def facts(self) -> tuple[ImageFacts, ...]:
@@ -79,14 +81,17 @@ def build_evidence(
     """The evidence of one set. Identity comes first: it decides each photo's subject face, and the
     subject's neutral photos are the baseline a frown is read against."""
     who = resolve(facts, identity, reference)
-    subjects = [
-        f.faces[pid.subject] if f.faces and pid.subject is not None else None for f, pid in zip(facts, who.photos)
-    ]
+    subjects = subject_faces(facts, who)
     pitch, roll = _set_level(subjects)
-    baseline = None
-    if who.basis != "none" and not who.mixed:
-        own = [s for s, pid in zip(subjects, who.photos) if s is not None and pid.status == "match"]
-        baseline = labels.expression_baseline(own, classify.expression)
+    # the person's typical face, from their other photos in the set: a frown is read as a rise over it
+    own = [s if pid.status == "match" else None for s, pid in zip(subjects, who.photos)]
+    usable_baseline = who.basis != "none" and not who.mixed
+
+    def baseline_for(k: int) -> dict[str, float] | None:
+        if not usable_baseline or own[k] is None:
+            return None
+        return heads.expression_baseline([s for j, s in enumerate(own) if j != k and s is not None])
+
     groups = tuple(find_duplicates(facts, duplicates))
     copy_of = {i: g.keep for g in groups for i in g.members if i != g.keep}
     photos = tuple(
@@ -96,7 +101,7 @@ def build_evidence(
             subject=subject,
             faces=tuple(
                 _face_evidence(face, i == pid.subject, pid.distances[i] if pid.distances else None, classify,
-                               baseline if i == pid.subject else None)
+                               baseline_for(k) if i == pid.subject else None)
                 for i, face in enumerate(f.faces or ())
             ),  # fmt: skip
             lighting=labels.lighting(f.lighting, classify.lighting, subject),
@@ -104,7 +109,12 @@ def build_evidence(
         )
         for k, (f, pid, subject) in enumerate(zip(facts, who.photos, subjects))
     )
-    return SetEvidence(photos, who, groups, pitch, roll, baseline)
+    return SetEvidence(photos, who, groups, pitch, roll)
+
+
+def subject_faces(facts: Sequence[ImageFacts], who: SetIdentity) -> list[FaceFacts | None]:
+    """Each photo's subject face as the identity stage chose it (None: not in the photo, or no face)."""
+    return [f.faces[pid.subject] if f.faces and pid.subject is not None else None for f, pid in zip(facts, who.photos)]
 
 
 def _face_evidence(
@@ -114,15 +124,17 @@ def _face_evidence(
     cls: ClassifyOptions,
     baseline: dict[str, float] | None,
 ) -> FaceEvidence:
-    expr, expr_conf = labels.expression(face, cls.expression, baseline)
+    reading = labels.expression(face, cls.expression, baseline)
     return FaceEvidence(
         is_subject=is_subject,
         pose=labels.pose_bucket(face, cls.pose),
         pose_confidence=labels.pose_confidence(face, cls.pose),
-        expression=expr,
-        expression_confidence=expr_conf,
+        expression=reading.label,
+        expression_confidence=reading.confidence,
         identity_distance=distance,
-        expression_counted=expr_conf is None or expr_conf >= cls.expression.count_min_confidence,
+        expression_counted=reading.counted,
+        expression_may_show=reading.may_show,
+        expression_probabilities=reading.probabilities,
     )
 
 

@@ -23,7 +23,8 @@ def tally(photos: Iterable[PhotoEvidence]) -> dict[str, Any]:
     """
     pose = dict.fromkeys(POSE_BUCKETS, 0)
     expr = dict.fromkeys(EXPRESSIONS, 0)
-    uncertain = dict.fromkeys(EXPRESSIONS, 0)  # labels too unsure to count (a faint smile): neither way
+    # expressions photos may show (an unsure label, or a second likely reading): counted neither way
+    uncertain = dict.fromkeys(EXPRESSIONS, 0)
     light = dict.fromkeys(LIGHTING_KEYS, 0)
     grid = {p: dict.fromkeys(EXPRESSIONS, 0) for p in POSE_BUCKETS}
     face_light = dict.fromkeys(FACE_LIGHT_KEYS, 0)
@@ -35,12 +36,15 @@ def tally(photos: Iterable[PhotoEvidence]) -> dict[str, Any]:
         if subject is not None:
             if subject.pose:
                 pose[subject.pose] += 1
-            if subject.expression and not subject.expression_counted:
-                uncertain[subject.expression] += 1
-            elif subject.expression:
-                expr[subject.expression] += 1
+            counted = subject.expression if subject.expression and subject.expression_counted else None
+            if counted:
+                expr[counted] += 1
                 if subject.pose:
-                    grid[subject.pose][subject.expression] += 1
+                    grid[subject.pose][counted] += 1
+            # what the photo may show besides (or instead of, when unsure) its label: neither present nor missing
+            for maybe in {*subject.expression_may_show, *([subject.expression] if subject.expression else [])}:
+                if maybe != counted:
+                    uncertain[maybe] += 1
         setting, kind = photo.lighting.get("setting", "unknown"), photo.lighting.get("light", "unknown")
         if setting in SETTINGS:
             light[setting] += 1

@@ -17,7 +17,8 @@ from .lighting import analyze_lighting
 from .quality import analyze_basic
 
 # bump when a measurement changes meaning: cached facts of another version are measured again
-ANALYZER_VERSION = "26"  # 26: a JPEG whose image data libjpeg finds corrupt is unreadable (IQ01)
+# 27: face-api.js expression probabilities per face, the scene network's 512 features per photo
+ANALYZER_VERSION = "27"
 
 __all__ = ["ANALYZER_VERSION", "FaceDetector", "FaceEmbedder", "analyze", "failed_facts"]
 
@@ -51,7 +52,11 @@ def analyze(img: LoadedImage, detector: FaceDetector | None, embedder: FaceEmbed
             # the expression model reads a large face in the shared frame, a smaller one at decode scale: every
             # face halved first moved its output by up to 0.2 and two corpus faces crossed model-smile-min
             # (rules/docs/EX10's calibration)
-            face = dataclasses.replace(face, emotion=detector.expression.probabilities(img.rgb, raw.box, frame))
+            face = dataclasses.replace(
+                face,
+                emotion=detector.expression.probabilities(img.rgb, raw.box, frame),
+                expression_face_api=detector.face_api.probabilities(img.rgb, raw.box, frame),
+            )
             measured.append(face)
         faces = tuple(measured)
     # the scene is read around the subject: the largest face (the judge's subject is almost always it)
@@ -59,6 +64,8 @@ def analyze(img: LoadedImage, detector: FaceDetector | None, embedder: FaceEmbed
     k = small.shape[1] * img.scale / w  # full-resolution pixels -> `small` pixels
     subject_box = None if subject is None else tuple(v * k for v in subject.box)
     lighting = analyze_lighting(img, small, subject_box, small_gray)  # type: ignore[arg-type]  # 4 floats
+    if detector is not None:
+        lighting = dataclasses.replace(lighting, scene_features=detector.scene.features(small))
     return ImageFacts(
         path=img.name,
         content_hash=img.content_hash,

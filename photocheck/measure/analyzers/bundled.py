@@ -27,6 +27,8 @@ BUNDLED_SHA256 = {
     "face_descriptor_dlib_resnet_v1.onnx": "f84ad11afab5b359d06047608af7b6299aa0d70bc0a9bce808d4498bf165b5a9",
     "expression_fer2013_mini_xception.onnx": "f3f6ad6c7e97633c0268fb0e077538f1588245a56478027034755b809eaf4db5",
     "face_detection_full_range.onnx": "c2f24ac47f501d7e668b438d3d6e46be5e45677580889c24d8ed6f98e9a6c643",
+    "expression_face_api.onnx": "95e8f0acf136417b9e09634a5885185a1d0f9012b375320d84ad2a22f0326fbe",
+    "scene_mobilenet_v1_0.5_160.onnx": "ce28f8cdb38e2f687fc0d5c8053d2501c271888070ffcf34574668981b13b374",
 }
 
 

@@ -37,9 +37,11 @@ from ..options import DetectorOptions
 from ..background import Ahead
 from .bundled import BUNDLED_SHA256, MODELS_DIR, LazyNet, read_model_file
 from .expression_model import ExpressionNet
+from .face_api_expression import FaceApiExpressionNet
 from .face_boxes import FaceBoxes
 from .frames import Frame
 from .head_pose import FACE_BOXES_CROP, LANDMARK_BOX_CROP, HeadPoseNet
+from .scene_net import SceneNet
 from .small_faces import SmallFaceDetector
 
 BUNDLED_MODEL = MODELS_DIR / "face_landmarker.task"
@@ -229,7 +231,9 @@ class FaceDetector:
         self._cascade: Any = None  # loaded on the first photo where the landmarker found no face (17 ms)
         self._head_boxes = FaceBoxes(self.options.face_boxes_long_side, self.options.face_boxes_min_score)
         self._pose = HeadPoseNet()
-        self.expression = ExpressionNet()  # a learned expression signal per face (fused in evidence.labels)
+        self.expression = ExpressionNet()  # the FER2013 expression model, per face
+        self.face_api = FaceApiExpressionNet()  # face-api.js's expression model, per face
+        self.scene = SceneNet()  # the picture's scene, per photo (loaded with the face models: LI10 reads it)
         # read and hash-checked on another thread from now on (LazyNet); its graph is built lazily
         self._small = SmallFaceDetector(self.options.small_face_min_score)
         if not bundled:
@@ -238,13 +242,18 @@ class FaceDetector:
 
     def models(self) -> tuple[LazyNet, ...]:
         """The shipped networks this detector runs (for the measurer's `verify`)."""
-        return (self._head_boxes.model, self._pose.model, self.expression.model, self._small.model)
+        return (
+            self._head_boxes.model, self._pose.model, self.expression.model, self._small.model,
+            self.face_api.model, self.scene.model,
+        )  # fmt: skip
 
     def prepare(self) -> None:
         """Build the per-face networks, and import MediaPipe, on other threads while the first photo is decoded
         (the landmarker's own graph build holds the GIL half the time: measured no faster ahead)."""
         self._pose.prepare()
         self.expression.prepare()
+        self.face_api.prepare()
+        self.scene.prepare()
         # MediaPipe's import (~60 ms of Python) interleaves with the decode, which releases the GIL. Nobody waits
         # for it: _import_mediapipe's lock orders it before the graph build, which meets any failure again
         Ahead(_import_mediapipe, "photocheck mediapipe import")
