@@ -106,14 +106,18 @@ def scene_samples(measured) -> list[dict[str, Any]]:
         setting = row["lighting"].split(";")[0]
         if setting not in ("indoor", "outdoor") or facts.lighting is None or facts.lighting.scene_features is None:
             continue
-        out.append({"row": row, "features": np.log1p(np.array(facts.lighting.scene_features)), "outdoor": setting == "outdoor"})
+        out.append(
+            {"row": row, "features": np.log1p(np.array(facts.lighting.scene_features)), "outdoor": setting == "outdoor"}
+        )
     return out
 
 
 # ---------------------------------------------------------------------------------------------- fits
 
 
-def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float, weights: np.ndarray | None = None) -> tuple[np.ndarray, float]:
+def fit_logistic(
+    x: np.ndarray, y: np.ndarray, l2: float, weights: np.ndarray | None = None
+) -> tuple[np.ndarray, float]:
     """L2-penalised logistic regression (the intercept unpenalised) by Newton's method."""
     n, d = x.shape
     xb = np.hstack([x, np.ones((n, 1))])
@@ -299,7 +303,9 @@ def fit_expression(samples) -> dict[str, Any]:
         # held out: (faces whose label counts, counted labels that are wrong) by count confidence
         "counted": {str(t): [round(v, 3) for v in count_rates(y, held, t)] for t in (0.4, 0.5, 0.6, 0.7)},
         "held_out": {k: round(v, 3) for k, v in rates.items()},
-        "held_out_by_source": {k: round(v, 3) for k, v in expression_rates(y, expression_held_out(x, y, strict, l2)).items()},
+        "held_out_by_source": {
+            k: round(v, 3) for k, v in expression_rates(y, expression_held_out(x, y, strict, l2)).items()
+        },
         "in_sample": {k: round(v, 3) for k, v in in_sample.items()},
         "within_margin": int((top2[:, 1] - top2[:, 0] < MARGIN).sum()),
         "head": head.to_dict(),
@@ -396,12 +402,21 @@ def fit_scene(samples) -> dict[str, Any]:
         "l2": l2,
         "components": k,
         "thresholds": {"indoor_max_probability": float(indoor_max), "outdoor_min_probability": float(outdoor_min)},
-        "held_out": {"auc": round(_auc(held, y), 3), **{a: round(b, 3) for a, b in band_rates(held, y, indoor_max, outdoor_min).items()}},
+        "held_out": {
+            "auc": round(_auc(held, y), 3),
+            **{a: round(b, 3) for a, b in band_rates(held, y, indoor_max, outdoor_min).items()},
+        },
         "held_out_by_source": {
             "auc": round(_auc(scene_held_out(x, y, strict, l2, k), y), 3),
-            **{a: round(b, 3) for a, b in band_rates(scene_held_out(x, y, strict, l2, k), y, indoor_max, outdoor_min).items()},
+            **{
+                a: round(b, 3)
+                for a, b in band_rates(scene_held_out(x, y, strict, l2, k), y, indoor_max, outdoor_min).items()
+            },
         },
-        "in_sample": {"auc": round(_auc(fitted, y), 3), **{a: round(b, 3) for a, b in band_rates(fitted, y, indoor_max, outdoor_min).items()}},
+        "in_sample": {
+            "auc": round(_auc(fitted, y), 3),
+            **{a: round(b, 3) for a, b in band_rates(fitted, y, indoor_max, outdoor_min).items()},
+        },
         "within_margin": int(near.sum()),
         "head": head.to_dict(),
     }
@@ -423,7 +438,10 @@ def measure(folder: Path) -> list[tuple[dict[str, str], Any]]:
 
 
 def fit_all(measured) -> dict[str, dict[str, Any]]:
-    return {"expression.json": fit_expression(expression_samples(measured)), "scene.json": fit_scene(scene_samples(measured))}
+    return {
+        "expression.json": fit_expression(expression_samples(measured)),
+        "scene.json": fit_scene(scene_samples(measured)),
+    }
 
 
 def report(fits: dict[str, dict[str, Any]]) -> None:

@@ -278,7 +278,8 @@ class ImageResult:
     lighting: dict[str, Any]  # setting, light, evidence, confidence
     findings: tuple[Finding, ...]
     facts: ImageFacts = field(repr=False, compare=False)
-    # how the subject face was settled: match, mismatch, unverified, alone (no identity to compare), no-face
+    # how the subject face was settled: match, doubt (a match the set's spread doubts: ID01's warning),
+    # mismatch, unverified, alone (no identity to compare), no-face
     identity: str = "alone"
     # decided once by the judge (SPEC §3): remove (another person, an extra copy), replace (an error-level
     # problem of the photo), else keep; `reasons` are the codes that decided it

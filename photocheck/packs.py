@@ -44,6 +44,18 @@ class ScoringOptions:
 
 
 @dataclass(frozen=True)
+class AdviceOptions:
+    """What the advice may say about a photo it names. "Replace A.jpg (your only frown)" is a claim about the
+    subject: it is made only from a label this sure, and only for a photo whose subject is verified as the set's
+    person (not a possible look-alike, not an unverifiable profile, not a guessed face in a group photo). Below
+    these, the photo is named without the claim."""
+
+    claim_min_expression_confidence: float = 0.75  # the expression head's probability of the label
+    claim_min_pose_confidence: float = 0.7  # the pose bucket's confidence (labels.pose_confidence)
+    claim_min_light_confidence: float = 0.8  # EXIF reads 0.9; the scene head its probability of the setting
+
+
+@dataclass(frozen=True)
 class RuleSetting:
     severity: Severity
     options: Any
@@ -60,6 +72,7 @@ class Pack:
     limits: LoadLimits
     identity: IdentityOptions = IdentityOptions()
     duplicates: DuplicateOptions = DuplicateOptions()  # what counts as the same shot (DS02, and every count)
+    advice: AdviceOptions = AdviceOptions()  # what the advice may claim about a photo
 
     def select(self, select: list[str] | None = None, ignore: list[str] | None = None) -> Pack:
         """Keep the rules matching any `select` prefix (code or name) and none of the `ignore` prefixes."""
@@ -127,10 +140,19 @@ _RANGES: dict[str, tuple[float, float]] = {
     "probable_z": (0.0, 1000.0),
     "outlier_z": (0.0, 1000.0),
     "vouch_distance": (0.0, 2.0),
+    "expression_extra_distance": (0.0, 0.5),
     "relative_min_members": (1, 10_000),
     "mixed_min_ratio": (0.0, 1.0),
     "unreadable_min_relative_height": (0.0, 1.0),
     "max_abs_yaw": (0.0, 90.0),
+    "tilt_max_yaw": (0.0, 91.0),
+    "claim_min_expression_confidence": (0.0, 1.0),
+    "claim_min_pose_confidence": (0.0, 1.0),
+    "claim_min_light_confidence": (0.0, 1.0),
+    "max_yaw_difference": (0.0, 180.0),
+    "native_detail_ratio": (0.01, 1.0),
+    "keep_detail_tolerance": (0.0, 1.0),
+    "keep_quality_tolerance": (0.0, 100.0),
     "frontal_max_yaw": (0.0, 90.0),
     "slight_max_yaw": (0.0, 90.0),
     "three_quarter_max_yaw": (0.0, 90.0),
@@ -299,7 +321,7 @@ def load_pack(
 
 _TOP_KEYS = (
     "name", "description", "select", "ignore", "scoring", "classify", "identity", "duplicates", "detector", "limits",
-    "rules",
+    "advice", "rules",
 )  # fmt: skip
 
 
@@ -348,6 +370,7 @@ def pack_from_dict(data: dict[str, Any], where: str = "<pack>", name: str = "cus
         limits=_build(LoadLimits, _table(data, "limits", where), f"{where} [limits]"),
         identity=_build(IdentityOptions, _table(data, "identity", where), f"{where} [identity]"),
         duplicates=_build(DuplicateOptions, _table(data, "duplicates", where), f"{where} [duplicates]"),
+        advice=_build(AdviceOptions, _table(data, "advice", where), f"{where} [advice]"),
     )
     select = string_list(data["select"], where, "select") if "select" in data else None
     ignore = string_list(data["ignore"], where, "ignore") if "ignore" in data else None

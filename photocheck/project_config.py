@@ -26,7 +26,7 @@ FAIL_LEVELS = ("error", "warning", "info", "never")
 _SETTING_KEYS = (
     "pack", "extends", "select", "ignore", "per-file-ignores", "fail-on", "fail-under", "set-gate-min-photos",
 )  # fmt: skip
-_PACK_TABLES = ("rules", "classify", "scoring", "identity", "duplicates", "detector", "limits")
+_PACK_TABLES = ("rules", "classify", "scoring", "identity", "duplicates", "detector", "limits", "advice")
 
 
 @dataclass(frozen=True)
@@ -260,7 +260,8 @@ def describe(settings: Settings) -> str:
     for table, obj in (
         ("scoring", pack.scoring), ("classify.pose", pack.classify.pose),
         ("classify.expression", pack.classify.expression), ("classify.lighting", pack.classify.lighting),
-        ("identity", pack.identity), ("detector", pack.detector), ("limits", pack.limits),
+        ("identity", pack.identity), ("duplicates", pack.duplicates), ("advice", pack.advice),
+        ("detector", pack.detector), ("limits", pack.limits),
     ):  # fmt: skip
         lines += ["", f"[{table}]"] + [
             f"{k.replace('_', '-')} = {_toml(v)}" for k, v in dataclasses.asdict(obj).items()

@@ -46,7 +46,9 @@ def test_the_converted_expression_network_reads_upstreams_two_test_faces():
 
     import build_face_api_expression_onnx as converter
 
-    session = onnxruntime.InferenceSession(str(MODELS_DIR / "expression_face_api.onnx"), providers=["CPUExecutionProvider"])
+    session = onnxruntime.InferenceSession(
+        str(MODELS_DIR / "expression_face_api.onnx"), providers=["CPUExecutionProvider"]
+    )
     arrays = converter.load(FACE_API)
     for path, expected in _upstream_faces():
         face = converter.test_face(path)

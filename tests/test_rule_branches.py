@@ -201,7 +201,8 @@ def test_a_gap_only_a_photo_to_replace_fills_is_advised_as_replace():
     assert profile.path in {i.path for i in result.images if i.action == "replace"}
     assert not any(a.startswith("Add 1 profile view") for a in result.advice)
     (line,) = [a for a in result.advice if profile.path in a]
-    assert line.startswith(f"Replace {profile.path} (your only profile view)")
+    # a profile's identity cannot be verified (ID03): the claim is said as one about the user only if it is them
+    assert line.startswith(f"Replace {profile.path} (your only profile view, if this is you)")
     assert "profile" not in result.coverage["missing"] or result.coverage["replace_only"]["pose"]["profile-left"] == 1
 
 

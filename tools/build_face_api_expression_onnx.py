@@ -226,7 +226,9 @@ def main() -> None:
         read = dict(zip(CLASSES, (round(float(p), 4) for p in probs)))
         print(f"  {picture}: {read}")
         if read[expected] <= 0.95:
-            sys.exit(f"{picture} reads {expected} {read[expected]}, not above 0.95 as upstream's test says: not written")
+            sys.exit(
+                f"{picture} reads {expected} {read[expected]}, not above 0.95 as upstream's test says: not written"
+            )
     args.output.write_bytes(data)
     print(f"{args.output}: {len(data)} bytes, sha256 {hashlib.sha256(data).hexdigest()}")
     print(f"  onnxruntime vs the numpy reference: max difference {worst:.2e}")

@@ -216,7 +216,8 @@ def main() -> None:
     for rgb in _demo_inputs():
         tflite_probs = np.array(
             embedder.embed(mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb)))
-            .embeddings[0].embedding
+            .embeddings[0]
+            .embedding
         )
         x = ((rgb.astype(np.float32) - in_zero) * in_scale).transpose(2, 0, 1)
         logits = session.run(["logits"], {"input": x[None]})[0][0]
@@ -226,15 +227,19 @@ def main() -> None:
             sys.exit("the float graph's top class differs from the TFLite file's on a demo photo: not written")
         agreement = float(np.corrcoef(np.log(probs + 1 / 512), np.log(tflite_probs + 1 / 512))[0, 1])
         if agreement < 0.9:
-            sys.exit(f"the float graph's log-probabilities correlate {agreement:.3f} with the TFLite file's: not written")
+            sys.exit(
+                f"the float graph's log-probabilities correlate {agreement:.3f} with the TFLite file's: not written"
+            )
         lowest = min(lowest, agreement)
         steps = max(steps, float(np.abs(probs - tflite_probs).max()) * 256)
     embedder.close()
     args.output.write_bytes(data)
     print(f"{args.output}: {len(data)} bytes, sha256 {hashlib.sha256(data).hexdigest()}")
     print(f"  onnxruntime vs the numpy reference: max difference {worst:.2e}")
-    print(f"  softmax vs MediaPipe running the uint8 TFLite file, demo photos: the same top class; log-probabilities "
-          f"correlate {lowest:.3f} or more; the largest difference {steps:.0f} of its 1/256 steps (its uint8 arithmetic)")
+    print(
+        f"  softmax vs MediaPipe running the uint8 TFLite file, demo photos: the same top class; log-probabilities "
+        f"correlate {lowest:.3f} or more; the largest difference {steps:.0f} of its 1/256 steps (its uint8 arithmetic)"
+    )
 
 
 if __name__ == "__main__":

@@ -44,6 +44,9 @@ class ImageContext:
     set_pitch: float = 0.0  # the set's median pitch: PO01 judges tilt relative to how this person holds their head
     set_roll: float = 0.0
     identity: PhotoIdentity | None = None  # how the subject face was chosen (None: no identity step ran)
+    # whether the subject face's pitch and roll can be read at all ([classify.pose] tilt-max-yaw): near a profile
+    # the two angles trade places and neither means what it says
+    tilt_measurable: bool = True
 
 
 @dataclass(frozen=True)

@@ -78,7 +78,7 @@ class DuplicatePhotos(SetRule):
         for group in ctx.duplicates:
             keep = ctx.facts[group.keep].path
             drop = [ctx.facts[i].path for i in group.members if i != group.keep]
-            why = ": the most pixels" if group.keep_has_most_pixels else ""
+            why = f": {group.keep_reason}" if group.keep_reason else ""
             yield Hit(
                 f"{', '.join(file_name(ctx.facts[i].path) for i in group.members)} are the same shot "
                 f"(keep {file_name(keep)}{why})",

@@ -149,6 +149,8 @@ class IdentityMismatch(SetRule):
                     f"compare {name} with {closest}: remove it if it shows someone else",
                     (facts.path,),
                     softer=True,  # a warning: the user decides, the photo is kept until then
+                    # the doubt reaches the next steps: a kept photo that may be someone else is never silent
+                    advice=(("", f"Check {name}: it may be another person; compare it with {closest}"),),
                 )
 
 

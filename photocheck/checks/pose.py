@@ -26,8 +26,8 @@ class ExtremeHeadTilt(ImageRule):
 
     def check(self, ctx: ImageContext, opts: Options) -> Iterator[Hit]:
         s = ctx.subject
-        if s is None or s.roll is None or s.pitch is None:
-            return
+        if s is None or s.roll is None or s.pitch is None or not ctx.tilt_measurable:
+            return  # near a profile, roll and pitch are not measurable: no tilt is claimed
         roll, pitch = s.roll - ctx.set_roll, s.pitch - ctx.set_pitch
         if abs(roll) > opts.max_roll:
             yield Hit(

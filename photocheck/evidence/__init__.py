@@ -47,6 +47,7 @@ class PhotoEvidence:
     faces: tuple[FaceEvidence, ...]
     lighting: dict[str, Any]  # setting, light, evidence, confidence
     duplicate_of: int | None = None  # index of the kept copy when this photo is an extra copy of it
+    tilt_measurable: bool = True  # the subject face is turned less than [classify.pose] tilt-max-yaw
 
     @property
     def path(self) -> str:
@@ -82,7 +83,10 @@ def build_evidence(
     subject's neutral photos are the baseline a frown is read against."""
     who = resolve(facts, identity, reference)
     subjects = subject_faces(facts, who)
-    pitch, roll = _set_level(subjects)
+    def measurable(face: FaceFacts | None) -> bool:
+        return face is not None and (face.yaw is None or abs(face.yaw) < classify.pose.tilt_max_yaw)
+
+    pitch, roll = _set_level([s if measurable(s) else None for s in subjects])
     # the person's typical face, from their other photos in the set: a frown is read as a rise over it
     own = [s if pid.status == "match" else None for s, pid in zip(subjects, who.photos)]
     usable_baseline = who.basis != "none" and not who.mixed
@@ -92,7 +96,7 @@ def build_evidence(
             return None
         return heads.expression_baseline([s for j, s in enumerate(own) if j != k and s is not None])
 
-    groups = tuple(find_duplicates(facts, duplicates))
+    groups = tuple(find_duplicates(facts, duplicates, classify.expression))
     copy_of = {i: g.keep for g in groups for i in g.members if i != g.keep}
     photos = tuple(
         PhotoEvidence(
@@ -106,6 +110,7 @@ def build_evidence(
             ),  # fmt: skip
             lighting=labels.lighting(f.lighting, classify.lighting, subject),
             duplicate_of=copy_of.get(k),
+            tilt_measurable=measurable(subject),
         )
         for k, (f, pid, subject) in enumerate(zip(facts, who.photos, subjects))
     )

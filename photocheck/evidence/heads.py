@@ -169,7 +169,10 @@ class SceneHead:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, object]) -> SceneHead:
-        return cls(tuple(data["mean"]), tuple(data["scale"]), tuple(data["weights"]), float(data["bias"]))  # type: ignore[arg-type]
+        def column(key: str) -> tuple[float, ...]:
+            return tuple(float(v) for v in data[key])  # type: ignore[attr-defined]
+
+        return cls(column("mean"), column("scale"), column("weights"), float(data["bias"]))  # type: ignore[arg-type]
 
 
 def _read(name: str) -> dict[str, object]:

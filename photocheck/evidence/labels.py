@@ -19,6 +19,12 @@ class PoseOptions:
     frontal_max_yaw: float = 15.0
     slight_max_yaw: float = 35.0
     three_quarter_max_yaw: float = 55.0
+    # a face turned this far or more has no measurable tilt: at a side view the pose network's (and the
+    # landmarker's) roll and pitch trade places (gimbal lock), so PO01 judges no tilt there and the set's level
+    # leaves such faces out. AFLW2000-3D (bench/pose_benchmark.py, by the estimated |yaw|): pitch / roll error
+    # 3.5 / 1.5° under 30°, 6.5 / 4.3° at 55-65°, 11.2 / 9.1° at 65-75°, 23.7 / 21.3° from 75° on, where 7 of 14
+    # upright heads read a tilt over 30°; on the corpus 10 of 17 upright profiles were flagged
+    tilt_max_yaw: float = 65.0
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from ..errors import ConfigError
 from ..model import FaceFacts, ImageFacts
 from ..safe_files import read_regular_file
+from .labels import ExpressionOptions, expression
 
 if TYPE_CHECKING:
     import numpy as np
@@ -59,6 +60,12 @@ class IdentityOptions:
     # a face whose identity cannot be read stops a mismatch ("cannot tell") only when it is at least this
     # tall relative to the photo's best readable face: bystanders cut off at the bottom are not the subject
     unreadable_min_relative_height: float = 0.75
+    # a strong expression moves the descriptor (a laugh with the eyes shut, a grimace, anger beside joy): the
+    # same-person limits of a face widen by this times its expressiveness (1 - the expression head's P(neutral))
+    # for linking faces into people, for ID02, and for matching in sets too small for their own spread (under
+    # relative-min-members others). The smallest value that keeps every same-person pair of the corpus's
+    # non-turned single-face photos within max-distance (bench/fit_expression_distance.py)
+    expression_extra_distance: float = 0.08
 
 
 @dataclass(frozen=True)
@@ -135,6 +142,20 @@ class Reference:
         ):
             raise ConfigError(f"{path}: not a photocheck reference (expected a {cls.FORMAT} JSON file)")
         return cls(tuple(float(v) for v in centre), int(data.get("photos", 1)), tuple(data.get("sources", ())))
+
+
+def expressiveness(face: FaceFacts, expression_opts: ExpressionOptions | None = None) -> float:
+    """0 for a neutral face, toward 1 for a strong expression: 1 - the expression head's P(neutral), read without
+    the person's baseline (identity comes first). 0 where the expression cannot be read."""
+    reading = expression(face, expression_opts or ExpressionOptions())
+    return 0.0 if reading.probabilities is None else max(0.0, 1.0 - reading.probabilities["neutral"])
+
+
+def _widening(face: FaceFacts | None, opts: IdentityOptions) -> float:
+    """How much farther this face may be from the person and still be them (`expression-extra-distance`)."""
+    if face is None or opts.expression_extra_distance <= 0:
+        return 0.0
+    return opts.expression_extra_distance * expressiveness(face)
 
 
 def distance(a: Sequence[float], b: Sequence[float]) -> float:
@@ -245,6 +266,9 @@ def find_people(facts: Sequence[ImageFacts], opts: IdentityOptions) -> list[Pers
     photo_of = np.array([c[0] for c in cands])
     sq = (emb**2).sum(axis=1)
     dist = np.sqrt(np.maximum(sq[:, None] + sq[None, :] - 2.0 * emb @ emb.T, 0.0))
+    # linked as one person a little farther apart when either face shows a strong expression
+    widen = np.array([_widening(facts[p].faces[i], opts) for p, i, _ in cands])  # type: ignore[index]
+    dist = np.maximum(dist - np.maximum(widen[:, None], widen[None, :]), 0.0)
     alive = np.ones(len(cands), dtype=bool)
     people: list[Person] = []
     while alive.any():
@@ -297,15 +321,37 @@ def _nearest_per_photo(d: np.ndarray, photo_of: np.ndarray, alive: np.ndarray, l
     return best
 
 
-def _is_mixed(people: Sequence[Person], opts: IdentityOptions) -> bool:
-    """Two or more people in comparable numbers. A companion who only appears beside the subject is not."""
+def _is_mixed(people: Sequence[Person], opts: IdentityOptions, facts: Sequence[ImageFacts] | None = None) -> bool:
+    """Two or more people in comparable numbers. A companion who only appears beside the subject is not, and
+    nor are two groups whose faces chain together as one person (`chained`)."""
     if len(people) < 2:
         return False
     first, second = set(people[0].photos), set(people[1].photos)
     if len(second) == len(first):
-        return True  # equally often: which one the profile is about cannot be told
-    without_subject = second - first
-    return len(without_subject) >= 2 and len(without_subject) >= opts.mixed_min_ratio * len(first)
+        comparable = True  # equally often: which one the profile is about cannot be told
+    else:
+        without_subject = second - first
+        comparable = len(without_subject) >= 2 and len(without_subject) >= opts.mixed_min_ratio * len(first)
+    return comparable and not (facts is not None and chained(people[0], people[1], facts, opts))
+
+
+def chained(a: Person, b: Person, facts: Sequence[ImageFacts], opts: IdentityOptions) -> bool:
+    """Whether two people found in a set are one person after all: their faces, across the two groups, are on
+    average within max-distance of each other once each pair is allowed its expressions' widening. One person's
+    strong expressions (a laugh beside a scowl) can split the faces into two groups a little beyond the linking
+    distance; two different people sit far apart on average (corpus: different-person pairs 0.60 and more at the
+    1st percentile), so a look-alike pair or two does not join them."""
+    faces_a = [facts[p].faces[i] for p, i in a.members.items()]  # type: ignore[index]
+    faces_b = [facts[p].faces[i] for p, i in b.members.items()]  # type: ignore[index]
+    if any(f.embedding is None for f in (*faces_a, *faces_b)):
+        return False
+    widen_a = [_widening(f, opts) for f in faces_a]
+    widen_b = [_widening(f, opts) for f in faces_b]
+    gaps = [
+        distance(fa.embedding, fb.embedding) - max(wa, wb)  # type: ignore[arg-type]
+        for fa, wa in zip(faces_a, widen_a) for fb, wb in zip(faces_b, widen_b)
+    ]
+    return bool(gaps) and sum(gaps) / len(gaps) <= opts.max_distance
 
 
 def mixed_people(identity: SetIdentity) -> list[Person]:
@@ -374,18 +420,21 @@ def _judged(
     """Match or mismatch for the best readable face at distance `d`: the absolute bounds first, then, between
     them, the set's own spread (a member is judged by its leave-one-out distance, against the others)."""
     stats = spread.stats_without(photo, opts) if spread is not None else None
+    widen = _widening(face, opts)  # a strong expression: the face may sit farther and still be them
     if stats is None or spread is None:
-        return PhotoIdentity("match" if d <= opts.max_distance else "mismatch", None)
+        return PhotoIdentity("match" if d - widen <= opts.max_distance else "mismatch", None)
     judged = spread.loo.get(photo, d) if photo is not None else d
     judged = round(judged, 3)
+    # with enough members the set's own spread judges (it holds the person's expressions already): no widening
+    judged_eff = judged
     nearest = spread.nearest_member(face.embedding, photo) if face.embedding is not None else None
     common = {"compared": judged, "spread": (round(stats[0], 3), round(stats[1], 3)),
               "compare_with": None if nearest is None else nearest[0]}  # fmt: skip
-    if judged > opts.max_distance:
+    if judged_eff > opts.max_distance:
         return PhotoIdentity("mismatch", None, **common)  # type: ignore[arg-type]
-    if judged <= opts.same_person_below:
+    if judged_eff <= opts.same_person_below:
         return PhotoIdentity("match", None, **common)  # type: ignore[arg-type]
-    z = (judged - stats[0]) / stats[1]
+    z = (judged_eff - stats[0]) / stats[1]
     if z >= opts.outlier_z:
         return PhotoIdentity("mismatch", None, doubt="outlier", **common)  # type: ignore[arg-type]
     vouched = nearest is not None and nearest[1] < opts.vouch_distance
@@ -423,7 +472,7 @@ def resolve(
     if len(photos_with_people) < 2:
         # one photo with readable faces: nobody can recur, so there is nothing to compare with
         return SetIdentity("none", tuple(people), tuple(_alone(f.faces) for f in facts), options=opts)
-    mixed = _is_mixed(people, opts)
+    mixed = _is_mixed(people, opts, facts)
     if not mixed:
         subject = people[0]
         spread = spread_of(facts, subject)
@@ -458,7 +507,7 @@ def reference_from_facts(facts: Sequence[ImageFacts], opts: IdentityOptions | No
     people = find_people(facts, opts)
     if not people:
         raise ConfigError(f"reference photos show no face whose identity can be read: {names}")
-    if _is_mixed(people, opts) or (len(people[0].members) == 1 and len(people) > 1):
+    if _is_mixed(people, opts, facts) or (len(people[0].members) == 1 and len(people) > 1):
         raise ConfigError(f"reference photos show more than one person and no single subject: {names}")
     subject = people[0]
     return Reference(subject.centre, len(subject.members), tuple(facts[p].path for p in subject.photos))

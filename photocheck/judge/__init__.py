@@ -18,7 +18,7 @@ from ..checks import REGISTRY, ImageContext, Rule, SetContext
 from ..evidence import PhotoEvidence, SetEvidence
 from ..evidence.coverage import tally
 from ..model import UNREADABLE_FOLDER, FaceResult, Finding, ImageFacts, ImageResult, Report, SetResult, Severity
-from ..packs import Pack
+from ..packs import AdviceOptions, Pack
 from . import scoring
 from .actions import decide
 from .advice import advise
@@ -69,7 +69,12 @@ def judge_set(
                 undecided.append(gap)  # unknown is not missing: kept photos that were not judged may hold it
                 continue
             missing.append(gap)
-            held = [p.path for p in to_replace if rule.tally(tally([p]), opts).get(gap)]  # type: ignore[union-attr]
+            # only a claim advice may make: a sure label ("your only frown"), said with "if this is you" when the
+            # photo's subject is not verified as the set's person
+            held = [
+                p.path for p in to_replace
+                if rule.tally(tally([p]), opts).get(gap) and sure_label(p, gap, pack.advice)  # type: ignore[union-attr]
+            ]  # fmt: skip
             if held:
                 holders[gap] = held
     coverage_share = scoring.coverage_share(targets)
@@ -88,7 +93,8 @@ def judge_set(
         score=score,
         verdict=scoring.verdict(score, any_not_kept, any_set_error, pack.scoring),
         coverage=coverage,
-        advice=tuple(advise(images, set_findings, holders)),
+        advice=tuple(advise(images, set_findings, holders, unverified={
+            p.path for p in evidence.photos if not verified_subject(p, len(evidence.photos))})),
         findings=tuple(set_findings),
         images=tuple(images),
         rejected=tuple(sorted(i.path for i in images if i.action == "remove")),
@@ -116,7 +122,7 @@ def _image_findings(
     facts = photo.facts
     ctx = ImageContext(
         facts=facts, subject=photo.subject, set_pitch=evidence.set_pitch, set_roll=evidence.set_roll,
-        identity=photo.identity,
+        identity=photo.identity, tilt_measurable=photo.tilt_measurable,
     )  # fmt: skip
     skipped = per_file_ignores(facts.path) if per_file_ignores else set()
     findings: list[Finding] = []
@@ -136,6 +142,38 @@ def _image_findings(
             findings.append(Finding(code, rule.name, setting.severity, hit.message, hit.fix))
     findings.sort(key=lambda f: (f.code, f.message))
     return findings
+
+
+_POSE_GAPS = frozenset({"profile", "frontal", "slight-left", "slight-right"})
+_LIGHT_GAPS = frozenset({"indoor", "outdoor", "sunny", "overcast"})
+
+
+def verified_subject(photo: PhotoEvidence, set_size: int) -> bool:
+    """The photo's subject face is known to be the set's person: matched (and not a possible look-alike), or the
+    only face of the only photo there is. An unverifiable profile, a doubtful match, a photo in a set where no
+    identity could be compared, and a face guessed among several in a group photo are not."""
+    pid = photo.identity
+    if pid.status == "match":
+        return pid.doubt is None
+    return pid.status == "alone" and set_size == 1 and len(photo.facts.faces or ()) == 1
+
+
+def guessed_subject(photo: PhotoEvidence) -> bool:
+    """The subject face was only guessed (the largest of several faces, with no identity to tell them apart)."""
+    return photo.identity.status == "alone" and len(photo.facts.faces or ()) > 1
+
+
+def sure_label(photo: PhotoEvidence, gap: str, opts: AdviceOptions) -> bool:
+    """Whether advice may say this photo shows `gap` ("your only profile view", "your only outdoor photo"): its
+    label is at least as sure as [advice] asks. (Whose face it is, `verified_subject` says.)"""
+    if gap in _LIGHT_GAPS:
+        return float(photo.lighting.get("confidence") or 0.0) >= opts.claim_min_light_confidence
+    labels = photo.subject_labels
+    if labels is None or guessed_subject(photo):
+        return False  # a face guessed among several, with no identity to say whose: no claim about it at all
+    if gap in _POSE_GAPS:
+        return (labels.pose_confidence or 0.0) >= opts.claim_min_pose_confidence
+    return labels.expression_counted and (labels.expression_confidence or 0.0) >= opts.claim_min_expression_confidence
 
 
 def _image_result(
@@ -160,7 +198,9 @@ def _image_result(
         lighting=photo.lighting,
         findings=tuple(findings),
         facts=facts,
-        identity=photo.identity.status,
+        # a match the set's spread doubts (ID01's warning) is not "recognised": it reads "doubt" everywhere
+        identity="doubt" if photo.identity.status == "match" and photo.identity.doubt == "probable"
+        else photo.identity.status,
         action=action,
         reasons=reasons,
     )

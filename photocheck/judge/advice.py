@@ -7,7 +7,7 @@ to replace could fill.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 from ..checks.base import file_name
 from ..model import UNREADABLE_FOLDER, Finding, ImageResult, Severity
@@ -33,8 +33,11 @@ def advise(
     images: Sequence[ImageResult],
     set_findings: Sequence[Finding],
     holders: Mapping[str, Sequence[str]],
+    unverified: Collection[str] = (),
 ) -> list[str]:
-    """`set_findings` in report order; `holders`: for each missing gap that photos to replace show, those photos."""
+    """`set_findings` in report order; `holders`: for each missing gap that photos to replace show surely, those
+    photos; `unverified`: photos whose subject is not verified as the set's person (a gap they show is claimed
+    only "if this is you")."""
     out: list[str] = []
     for f in set_findings:
         if f.code == "ID02":
@@ -57,6 +60,13 @@ def advise(
             out.append(f"Remove {', '.join(file_name(p) for p in drop)}{same}")
         else:
             out += [f"Remove {file_name(p)}: {f.name}" for p in drop]
+    # doubts: a kept photo that may be someone else (ID01's warning), named once, before any photo to replace
+    for f in set_findings:
+        if f.code == "ID01" and not f.removes and f.advice:
+            fresh = [p for p in f.paths if p not in named]
+            if fresh:
+                named.update(fresh)
+                out += [line for _, line in f.advice]
     # replace: the worst first; say which missing gap only this photo shows
     asked = {gap for f in set_findings for gap, _ in f.advice if gap}
     holders = {gap: paths for gap, paths in holders.items() if gap in asked}
@@ -75,15 +85,16 @@ def advise(
             continue
         reasons = ", ".join(dict.fromkeys(f.name for f in errors))
         role = ""
+        if_you = ", if this is you" if img.path in unverified else ""
         if img.path in only:
-            role = f" (your only {' and '.join(_GAP_NAMES.get(g, g) for g in only[img.path])})"
+            role = f" (your only {' and '.join(_GAP_NAMES.get(g, g) for g in only[img.path])}{if_you})"
         elif img.path in shared:
-            role = f" (it has the {' and '.join(_GAP_NAMES.get(g, g) for g in shared[img.path])} the set lacks)"
+            role = f" (it has the {' and '.join(_GAP_NAMES.get(g, g) for g in shared[img.path])} the set lacks{if_you})"
         fix = f" — {errors[0].fix}" if errors and errors[0].fix else ""
         out.append(f"Replace {file_name(img.path)}{role}: {reasons}{fix}")
     # add: what the set lacks that no photo to replace shows
     for f in set_findings:
-        if f.code == "ID02" or f.removes:
+        if f.code in ("ID02", "ID01") or f.removes:
             continue
         if f.advice:
             out += [line for gap, line in f.advice if not (gap and holders.get(gap))]

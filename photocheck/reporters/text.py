@@ -69,9 +69,12 @@ def render_text(report: Report, *, color: bool = False, width: int = 100, **_: A
 def _identity_summary(s: SetResult) -> str:
     """One line: in how many photos the subject was recognised, and where it could not be."""
     count = Counter(i.identity for i in s.images)
-    if not (count["match"] or count["mismatch"]):
+    if not (count["match"] or count["mismatch"] or count["doubt"]):
         return ""
     parts = [f"subject recognised in {count['match']} of {len(s.images)} photos"]
+    doubtful = [Path(i.path).name for i in s.images if i.identity == "doubt"]
+    if doubtful:
+        parts.append(f"may be someone else in {', '.join(doubtful)}")
     if count["mismatch"]:
         parts.append(f"someone else in {count['mismatch']}")
     unverified = [Path(i.path).name for i in s.images if i.identity == "unverified"]
