@@ -68,3 +68,28 @@ def test_yaw_sign_on_photos_of_known_side(measured):
     # image00004: ground truth -68° (turned to their own right); image02369: +63° (to their own left)
     assert by["image00004.jpg"].yaw < -50
     assert by["image02369.jpg"].yaw > 50
+
+
+def test_tilt_is_measurable_below_tilt_max_yaw_and_not_beyond(measured):
+    """[classify.pose] tilt-max-yaw (65°): below it no upright head (true |pitch| and |roll| under 15°) reads a
+    tilt over PO01's 30°; from 75° of estimated yaw on, roll and pitch trade places and many do (measured 7 of 14),
+    which is why PO01 judges no tilt there."""
+    from photocheck.evidence.labels import PoseOptions
+
+    limit = PoseOptions().tilt_max_yaw
+    below = beyond = flagged_beyond = 0
+    for m in measured:
+        face = m["face"]
+        if face is None or face.yaw is None:
+            continue
+        upright = abs(float(m["row"]["pitch"])) < 15 and abs(float(m["row"]["roll"])) < 15
+        if not upright:
+            continue
+        tilted = abs(face.pitch) > 30 or abs(face.roll) > 30
+        if abs(face.yaw) < limit:
+            below += 1
+            assert not tilted, (m["row"]["path"], face.yaw, face.pitch, face.roll)
+        elif abs(face.yaw) >= 75:
+            beyond += 1
+            flagged_beyond += tilted
+    assert below >= 400 and beyond >= 10 and flagged_beyond >= beyond // 4
