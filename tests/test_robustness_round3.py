@@ -23,6 +23,7 @@ from photocheck.cli import main
 from photocheck.discovery import discover, tidy
 from photocheck.errors import ConfigError
 from tests.badinputs import make_bad_inputs
+from tests.test_robustness_round2 import _set_at as _set
 from tests.conftest import DEMO, corpus_labels, corpus_photo
 
 POISONS = [math.nan, math.inf, -math.inf, 1e200, 1.4e154, 1e-320, "x", None, {"a": 1}, [1, 2], True, 10**400]
@@ -54,12 +55,6 @@ def _leaves(node, path=()):
             yield from _leaves(v, (*path, i))
     else:
         yield path
-
-
-def _set(data, path, value):
-    for key in path[:-1]:
-        data = data[key]
-    data[path[-1]] = value
 
 
 @pytest.mark.parametrize("poison", [1e200, 1.4e154], ids=["1e200", "1.4e154"])

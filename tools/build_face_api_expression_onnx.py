@@ -39,6 +39,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from build_3ddfa_onnx import finish_model, np_conv  # noqa: E402  (shared with the pose build)
+from onnx_writer import GraphWriter, tf_same_pads  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_WEIGHTS = ROOT.parent / "shared" / "models" / "face_api_expression"
@@ -82,11 +83,7 @@ def load(folder: Path) -> dict[str, np.ndarray]:
     return arrays
 
 
-def _tf_same(size: int, stride: int, kernel: int = 3) -> tuple[int, int]:
-    """TensorFlow's 'same' padding (before, after): the odd pixel goes after."""
-    out = -(-size // stride)
-    total = max((out - 1) * stride + kernel - size, 0)
-    return total // 2, total - total // 2
+_tf_same = tf_same_pads
 
 
 # ---------------------------------------------------------------------------------------------- numpy
@@ -130,25 +127,10 @@ def numpy_forward(a: dict[str, np.ndarray], face: np.ndarray) -> np.ndarray:
 
 
 def build(a: dict[str, np.ndarray]):  # -> onnx.ModelProto
-    from onnx import TensorProto, helper, numpy_helper
+    from onnx import TensorProto, helper
 
-    nodes: list = []
-    inits: list = []
-    counter = [0]
-
-    def name(stem: str) -> str:
-        counter[0] += 1
-        return f"{stem}{counter[0]}"
-
-    def const(value: np.ndarray) -> str:
-        n = name("c")
-        inits.append(numpy_helper.from_array(value.astype(np.float32), n))
-        return n
-
-    def node(op: str, inputs: list[str], **attrs) -> str:
-        out = name(op.lower())
-        nodes.append(helper.make_node(op, inputs, [out], **attrs))
-        return out
+    g = GraphWriter()
+    nodes, inits, const, node = g.nodes, g.inits, g.const, g.node
 
     def conv(x: str, w: np.ndarray, b: np.ndarray | None, stride: int, size: int, groups: int = 1) -> str:
         k = w.shape[2]

@@ -41,6 +41,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from build_3ddfa_onnx import finish_model, np_conv  # noqa: E402  (shared with the pose build)
+from onnx_writer import GraphWriter, tf_same_pads  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_TFLITE = ROOT.parent / "shared" / "models" / "mobilenet_v1_scene" / "mobilenet_v1_0.5_160_quant.tflite"
@@ -49,10 +50,7 @@ TFLITE_SHA256 = "3cc6d2ca460abd2e0f699a6d0d2550c6b61c6e3b0e27a3616e384ea74cb86f4
 SIZE = 160
 
 
-def _tf_same(size: int, stride: int, kernel: int = 3) -> tuple[int, int]:
-    out = -(-size // stride)
-    total = max((out - 1) * stride + kernel - size, 0)
-    return total // 2, total - total // 2
+_tf_same = tf_same_pads
 
 
 def read_layers(path: Path) -> tuple[list[dict], tuple[float, int]]:
@@ -127,20 +125,10 @@ def numpy_forward(layers: list[dict], x: np.ndarray) -> tuple[np.ndarray, np.nda
 
 
 def build(layers: list[dict]):  # -> onnx.ModelProto
-    from onnx import TensorProto, helper, numpy_helper
+    from onnx import TensorProto, helper
 
-    nodes: list = []
-    inits: list = []
-    count = [0]
-
-    def name(stem: str) -> str:
-        count[0] += 1
-        return f"{stem}{count[0]}"
-
-    def const(value: np.ndarray) -> str:
-        n = name("c")
-        inits.append(numpy_helper.from_array(np.asarray(value, np.float32), n))
-        return n
+    g = GraphWriter()
+    nodes, inits, name, const = g.nodes, g.inits, g.name, g.const
 
     x, size = "input", SIZE
     for i, layer in enumerate(layers):
