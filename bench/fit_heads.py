@@ -37,7 +37,7 @@ from datasets import corpus_dir, read_labels  # noqa: E402  (the one path helper
 
 from photocheck.evidence.heads import (  # noqa: E402
     EXPRESSION_CLASSES, EXPRESSION_FEATURES, EXPRESSION_INPUTS, HEADS_DIR, ExpressionHead, SceneHead,
-    expression_baseline, expression_features, expression_signals,
+    expression_baselines, expression_features, expression_signals,
 )  # fmt: skip
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -88,14 +88,14 @@ def expression_samples(measured) -> list[dict[str, Any]]:
         who = resolve(facts, pack.identity)
         subjects = subject_faces(facts, who)
         matched = [face if pid.status == "match" else None for face, pid in zip(subjects, who.photos)]
+        baselines = expression_baselines(matched)
         for k, ((row, _), subject) in enumerate(zip(group, subjects)):
             if row["expression"] not in EXPRESSION_CLASSES or subject is None:
                 continue
             signals = expression_signals(subject)
             if signals is None:
                 continue
-            others = [f for j, f in enumerate(matched) if j != k and f is not None]
-            features = expression_features(signals, expression_baseline(others) if matched[k] is not None else None)
+            features = expression_features(signals, baselines[k])
             out.append({"row": row, "features": features})
     return out
 

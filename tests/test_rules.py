@@ -378,3 +378,17 @@ def test_the_networks_readings_move_the_head_the_way_they_say():
     surprised = _reading("neutral", **_readings({"surprised": 0.9, "neutral": 0.1}, {"surprise": 0.8})).probabilities
     happy = _reading("neutral", **_readings({"happy": 0.9, "neutral": 0.1}, {"happy": 0.8})).probabilities
     assert surprised["surprise"] > base["surprise"] and happy["smile"] > base["smile"]
+
+
+def test_the_set_wide_baselines_equal_one_baseline_per_face():
+    """build_evidence reads every face's baseline in one pass (expression_baselines): the same numbers as the
+    median of the others' signals for each face, with faces that are not the person's (None) left out."""
+    from photocheck.evidence.heads import expression_baseline, expression_baselines
+
+    faces = [_shot(k, expression=e).faces[0] for k, e in enumerate(("neutral", "smile", "frown", "neutral", "surprise"))]
+    faces[2] = dataclasses.replace(faces[2], blendshapes={**faces[2].blendshapes, "browDownLeft": 0.7})
+    own = [faces[0], None, faces[2], faces[3], faces[4], faces[1]]
+    for k, got in enumerate(expression_baselines(own)):
+        others = [f for j, f in enumerate(own) if j != k and f is not None]
+        assert got == (expression_baseline(others) if own[k] is not None else None), k
+    assert expression_baselines([faces[0], faces[1]]) == [None, None]  # one other photo is no baseline

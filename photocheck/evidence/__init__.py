@@ -89,12 +89,7 @@ def build_evidence(
     pitch, roll = _set_level([s if measurable(s) else None for s in subjects])
     # the person's typical face, from their other photos in the set: a frown is read as a rise over it
     own = [s if pid.status == "match" else None for s, pid in zip(subjects, who.photos)]
-    usable_baseline = who.basis != "none" and not who.mixed
-
-    def baseline_for(k: int) -> dict[str, float] | None:
-        if not usable_baseline or own[k] is None:
-            return None
-        return heads.expression_baseline([s for j, s in enumerate(own) if j != k and s is not None])
+    baselines = heads.expression_baselines(own) if who.basis != "none" and not who.mixed else [None] * len(own)
 
     groups = tuple(find_duplicates(facts, duplicates, classify.expression))
     copy_of = {i: g.keep for g in groups for i in g.members if i != g.keep}
@@ -105,7 +100,7 @@ def build_evidence(
             subject=subject,
             faces=tuple(
                 _face_evidence(face, i == pid.subject, pid.distances[i] if pid.distances else None, classify,
-                               baseline_for(k) if i == pid.subject else None)
+                               baselines[k] if i == pid.subject else None)
                 for i, face in enumerate(f.faces or ())
             ),  # fmt: skip
             lighting=labels.lighting(f.lighting, classify.lighting, subject),

@@ -17,6 +17,7 @@ leaving out one source repository (and one person of it) at a time (rules/docs/E
 
 from __future__ import annotations
 
+import bisect
 import json
 import math
 import statistics
@@ -104,6 +105,29 @@ def expression_baseline(others: Sequence[FaceFacts]) -> dict[str, float] | None:
         values = [s[name] for s in signals if name in s]
         if len(values) >= BASELINE_MIN_FACES:
             out[name] = float(statistics.median(values))
+    return out
+
+
+def expression_baselines(faces: Sequence[FaceFacts | None]) -> list[dict[str, float] | None]:
+    """For each face of one person's set (None: not theirs, or no face), `expression_baseline` of the others: each
+    signal read and sorted once, so a set of 2,000 photos costs 2,000 medians of sorted lists, not 2,000 re-reads
+    of every other face (the same numbers as calling `expression_baseline` per face, a test checks)."""
+    signals = [expression_signals(f) if f is not None else None for f in faces]
+    readable = sum(s is not None for s in signals)
+    ordered = {name: sorted(s[name] for s in signals if s is not None and name in s) for name in BASELINE_SIGNALS}
+    out: list[dict[str, float] | None] = []
+    for face, own in zip(faces, signals):
+        if face is None or readable - (own is not None) < BASELINE_MIN_FACES:
+            out.append(None)
+            continue
+        baseline = {}
+        for name, values in ordered.items():
+            if own is not None and name in own:
+                i = bisect.bisect_left(values, own[name])
+                values = values[:i] + values[i + 1 :]  # this face's own value left out
+            if len(values) >= BASELINE_MIN_FACES:
+                baseline[name] = float(statistics.median(values))
+        out.append(baseline)
     return out
 
 

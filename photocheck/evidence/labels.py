@@ -122,7 +122,7 @@ UNREAD = ExpressionReading(None, None, None, (), True)
 
 def expression(face: FaceFacts, opts: ExpressionOptions, baseline: dict[str, float] | None = None) -> ExpressionReading:
     """The fitted head's reading (photocheck.evidence.heads); `baseline` is the person's typical face in the set
-    (`heads.expression_baseline` of their other photos). Unknown (no label) for a face without blendshapes or
+    (`heads.expression_baselines`: the median of their other photos). Unknown (no label) for a face without blendshapes or
     without the face-api reading."""
     signals = heads.expression_signals(face)
     if signals is None:

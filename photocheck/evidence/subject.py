@@ -420,21 +420,21 @@ def _judged(
     """Match or mismatch for the best readable face at distance `d`: the absolute bounds first, then, between
     them, the set's own spread (a member is judged by its leave-one-out distance, against the others)."""
     stats = spread.stats_without(photo, opts) if spread is not None else None
-    widen = _widening(face, opts)  # a strong expression: the face may sit farther and still be them
     if stats is None or spread is None:
+        # too few members for a spread: a strong expression lets the face sit farther and still be them (with
+        # enough members the set's own spread judges, and it holds the person's expressions already)
+        widen = _widening(face, opts)
         return PhotoIdentity("match" if d - widen <= opts.max_distance else "mismatch", None)
     judged = spread.loo.get(photo, d) if photo is not None else d
     judged = round(judged, 3)
-    # with enough members the set's own spread judges (it holds the person's expressions already): no widening
-    judged_eff = judged
     nearest = spread.nearest_member(face.embedding, photo) if face.embedding is not None else None
     common = {"compared": judged, "spread": (round(stats[0], 3), round(stats[1], 3)),
               "compare_with": None if nearest is None else nearest[0]}  # fmt: skip
-    if judged_eff > opts.max_distance:
+    if judged > opts.max_distance:
         return PhotoIdentity("mismatch", None, **common)  # type: ignore[arg-type]
-    if judged_eff <= opts.same_person_below:
+    if judged <= opts.same_person_below:
         return PhotoIdentity("match", None, **common)  # type: ignore[arg-type]
-    z = (judged_eff - stats[0]) / stats[1]
+    z = (judged - stats[0]) / stats[1]
     if z >= opts.outlier_z:
         return PhotoIdentity("mismatch", None, doubt="outlier", **common)  # type: ignore[arg-type]
     vouched = nearest is not None and nearest[1] < opts.vouch_distance

@@ -19,6 +19,7 @@ from ..evidence import PhotoEvidence, SetEvidence
 from ..evidence.coverage import tally
 from ..model import UNREADABLE_FOLDER, FaceResult, Finding, ImageFacts, ImageResult, Report, SetResult, Severity
 from ..packs import AdviceOptions, Pack
+from ..vocabulary import SETTINGS
 from . import scoring
 from .actions import decide
 from .advice import advise
@@ -145,7 +146,7 @@ def _image_findings(
 
 
 _POSE_GAPS = frozenset({"profile", "frontal", "slight-left", "slight-right"})
-_LIGHT_GAPS = frozenset({"indoor", "outdoor", "sunny", "overcast"})
+_LIGHT_GAPS = frozenset({*SETTINGS, "sunny", "overcast"})
 
 
 def verified_subject(photo: PhotoEvidence, set_size: int) -> bool:

@@ -57,7 +57,7 @@ class Ahead:
         self._thread.join()
 
     def wait(self) -> None:
-        self._thread.join()
+        self.join()
         error, self._error = self._error, None
         if error is not None:
             raise error
@@ -87,7 +87,6 @@ def finish_background_work() -> None:
                     break
                 except KeyboardInterrupt:
                     interrupted = True
-        with _live_lock:  # a thread marks itself done just before it ends; the join has seen it end
-            _live.difference_update(a for a in pending if not a.running)
+        # each call took itself out of the live set before its thread ended; calls begun meanwhile: the next pass
     if interrupted:
         raise KeyboardInterrupt

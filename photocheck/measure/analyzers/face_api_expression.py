@@ -4,8 +4,8 @@ Seven probabilities (neutral, happy, sad, angry, fearful, disgusted, surprised) 
 square around the face box (upstream pads a crop to a centred black square and resizes it; a square that runs
 past the photo's edge is padded black here too). Measured on the corpus and on unseen photos, its one-vs-rest
 separation of frown, neutral and surprise beats the FER2013 model's (../shared/models/face_api_expression); its
-"happy" over-calls smiles, so the fitted expression head (photocheck/evidence/expression_head.py) leans on the
-blendshapes for smiles. Converted once by `tools/build_face_api_expression_onnx.py`; about 1.2 ms a face.
+"happy" over-calls smiles, so the fitted expression head (photocheck/evidence/heads.py) reads the blendshapes'
+smile beside it. Converted once by `tools/build_face_api_expression_onnx.py`; about 1.2 ms a face.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ CLASSES = ("neutral", "happy", "sad", "angry", "fearful", "disgusted", "surprise
 INPUT_SIZE = 112
 # the square's side in units of the landmark box's larger side: face-api's own detector boxes take in the
 # forehead and a little around the jaw, which the landmark box (brows to chin) leaves out. Chosen on the corpus
-# on the corpus (the network alone, one-vs-rest AUC at 1.0 / 1.2 / 1.4 / 1.6: rules/docs/EX10-missing-expression.md)
+# (the network alone, one-vs-rest AUC at 1.0 / 1.2 / 1.4 / 1.6: rules/docs/EX10-missing-expression.md)
 CROP_SCALE = 1.2
 MIN_FACE_SIDE = 24  # px: below this the 112 px input is an upscale of nothing
 _MEAN_RGB = np.array([122.782, 117.001, 104.298], np.float32)

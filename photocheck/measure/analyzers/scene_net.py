@@ -2,7 +2,7 @@
 
 It reads the whole picture, as the 256 px copy every photo already has, and gives the 512 values it pools
 before its ImageNet classifier: a description of the scene in general (sky, foliage, walls, furniture), which
-the fitted scene head (photocheck/evidence/scene_head.py) turns into indoor / outdoor. Converted once to float by
+the fitted scene head (photocheck/evidence/heads.py) turns into indoor / outdoor. Converted once to float by
 `tools/build_scene_mobilenet_onnx.py` from the quantised TFLite file (whose only output, a softmax quantised to
 1/256, reads 0 for every scene class on a portrait). About 2.5 ms a photo on one core.
 """
