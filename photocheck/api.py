@@ -17,9 +17,8 @@ from pathlib import Path
 from .checks import REGISTRY
 from .discovery import PhotoSet, discover
 from .errors import ConfigError
-from .evidence import SetEvidence, build_evidence
 from .evidence.subject import IdentityMatch, Reference, SetIdentity, match_reference, reference_from_facts, resolve
-from .judge import judge_report, judge_set, scoring
+from .judge import judge_facts, judge_report, scoring
 from .measure.cache import FactsCache
 from .measure.measurer import Measurer, PhotoSource, ProgressCallback
 from .model import ImageFacts, ImageResult, Report, SetResult
@@ -31,6 +30,8 @@ __all__ = ["Checker", "PhotoSource", "ProgressCallback", "check"]
 class Checker:
     """Loads the rule pack and (when a selected rule needs them) the face models once; checks many photos.
 
+    `config` is recorded on every set it judges (the config file the pack came from, and what it changes);
+    `measure_all` measures faces and identity whatever the pack's rules need (for a facts file).
     `reference` fixes the subject to a known identity (earlier photos of the user, or a saved reference
     file) instead of finding it in the set: the upload-pipeline case. Use as a context manager, or call
     `close()`, to release the models. Not thread-safe: one per thread.
@@ -47,16 +48,20 @@ class Checker:
         cache: FactsCache | str | os.PathLike[str] | bool | None = None,
         jobs: int = 1,
         per_file_ignores: Callable[[str], set[str]] | None = None,
+        config: str | None = None,
+        measure_all: bool = False,
     ) -> None:
         base = pack if isinstance(pack, Pack) else load_pack(pack)
         self.pack = base.select(select, ignore) if (select or ignore) else base
         self.per_file_ignores = per_file_ignores
+        self.config = config  # recorded on every set this Checker judges (SetResult.config)
         needs = set().union(*(REGISTRY[c].requires for c in self.pack.rules)) if self.pack.rules else set()
-        identity = "identity" in needs or reference is not None
+        # a facts file (`measure_all`) is judged later with any pack: everything is measured, whatever this one needs
+        identity = "identity" in needs or reference is not None or measure_all
         self.measurer = Measurer(
             detector=self.pack.detector,
             limits=self.pack.limits,
-            faces="faces" in needs or identity,
+            faces="faces" in needs or identity or measure_all,
             identity=identity,
             face_model=face_model,
             cache=cache,
@@ -155,19 +160,17 @@ class Checker:
     def resolve_identity(self, facts: Sequence[ImageFacts]) -> SetIdentity:
         return resolve(facts, self.pack.identity, self.reference)
 
-    # ------------------------------------------------------------------------------ evidence, judge
-    def evidence(self, facts: Sequence[ImageFacts]) -> SetEvidence:
-        """The set's evidence, computed once from the facts and the pack's options."""
-        p = self.pack
-        return build_evidence(
-            facts, identity=p.identity, classify=p.classify, duplicates=p.duplicates, reference=self.reference
-        )
-
+    # ----------------------------------------------------------------------------------------- judge
     def judge_set(self, photo_set: PhotoSet, facts: Sequence[ImageFacts]) -> SetResult:
-        return judge_set(photo_set.path, self.evidence(facts), self.pack, self.per_file_ignores)
+        """One set's result from its photos' facts: `photocheck.judge_facts` with this Checker's pack, reference,
+        per-file ignores and config."""
+        return judge_facts(
+            photo_set.path, facts, self.pack,
+            reference=self.reference, per_file_ignores=self.per_file_ignores, config=self.config,
+        )  # fmt: skip
 
     def report(self, sets: Sequence[SetResult]) -> Report:
-        return judge_report(sets, self.pack)
+        return judge_report(sets, pack_if_empty=self.pack.name)
 
     def check(
         self,
@@ -191,7 +194,7 @@ class Checker:
         """Check one photo on its own (the upload-pipeline case): image rules, plus ID01 against the
         Checker's reference when it has one. Set findings about this photo are folded into its findings."""
         facts = self.facts(source, name)
-        result = judge_set("", self.evidence([facts]), self.pack, self.per_file_ignores)
+        result = self.judge_set(PhotoSet("", (facts.path,)), [facts])
         image = result.images[0]
         extra = [f for f in result.findings if image.path in f.paths]
         if not extra:

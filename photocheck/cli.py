@@ -1,4 +1,6 @@
-"""The command line: a thin click shell over the library. Exit 0 clean, 1 findings, 2 usage/setup/internal error."""
+"""The command line: a thin click shell over the library (ExitCode: 0 clean, 1 findings, 2 usage/setup/internal
+error). It reaches the evidence and the judge only through the package face (`photocheck.judge_facts`,
+`judge_report`), as a library caller does: an import-linter contract holds it to that."""
 
 from __future__ import annotations
 
@@ -7,20 +9,21 @@ import json
 import os
 import sys
 from pathlib import Path
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import click
 
+from . import RecordedSet, Reference, judge_facts, judge_report, read_facts_file, write_facts_file
 from ._version import __version__
-from .checks import REGISTRY
+from .checks import REGISTRY, rule_code
 from .checks.base import rule_doc
-from .errors import ConfigError, ModelError
+from .errors import ConfigError, ExitCode, ModelError
 from .measure.cache import CACHE_ENV
-from .model import FactsError, ImageFacts, Report, SetResult
+from .model import Report, SetResult
 from .packs import Pack, load_pack
-from .project_config import Settings, describe, resolve_settings
+from .project_config import FAIL_LEVELS, Settings, describe, resolve_settings
 from .reporters import REPORTERS
-from .safe_files import read_regular_file
 from .staged import StagedSets
 
 if TYPE_CHECKING:
@@ -28,7 +31,6 @@ if TYPE_CHECKING:
     from .measure.options import LoadLimits
 
 DEMO_DIR = Path(__file__).resolve().parent / "demo"
-_FAIL_LEVELS = {"error": 3, "warning": 2, "info": 1, "never": 99}
 
 
 class _Score(click.ParamType):
@@ -57,27 +59,42 @@ def _split(values: tuple[str, ...]) -> list[str]:
 def _set_fails(result: SetResult, settings: Settings) -> bool:
     """One set against its own gate: the `fail-on` and `fail-under` of the configuration that set was checked
     with (its nearest config file, then the flags), never another set's."""
-    level = _FAIL_LEVELS[settings.fail_on]
     findings = list(result.findings) + [f for img in result.images for f in img.findings]
     # a set still being built (set-gate-min-photos): asking for more photos, or the score that reflects it, is no
     # failure yet; a bad photo or a stranger still is
     building = len(result.images) < settings.set_gate_min_photos
     if building:
         findings = [f for f in findings if not REGISTRY[f.code].in_coverage]
-    if any(f.severity.rank >= level for f in findings):
+    if any(f.severity.at_least(settings.fail_on) for f in findings):
         return True
     return not building and settings.fail_under is not None and result.score < settings.fail_under
 
 
-def _gate(gated: list[tuple[SetResult, Settings]], kw: dict[str, Any]) -> int:
-    """1 when any set fails its own gate (0 with --exit-zero), else 0: the order of the arguments never matters."""
+def _gate(gated: list[tuple[SetResult, Settings]], kw: dict[str, Any]) -> ExitCode:
+    """FINDINGS when any set fails its own gate (CLEAN with --exit-zero): the order of the arguments never
+    matters."""
     if kw.get("exit_zero"):
-        return 0
-    return 1 if any(_set_fails(result, settings) for result, settings in gated) else 0
+        return ExitCode.CLEAN
+    return ExitCode.FINDINGS if any(_set_fails(result, settings) for result, settings in gated) else ExitCode.CLEAN
 
 
-def _settings_by_config(paths: list[str], kw: dict[str, Any]) -> list[tuple[Settings, list[str]]]:
-    """Each path's effective settings (its nearest config file, then the flags), grouped by config file."""
+@dataclasses.dataclass(frozen=True)
+class _ConfigGroup:
+    """Paths checked with one configuration: its settings and the pack they load (loaded once per group)."""
+
+    settings: Settings
+    pack: Pack
+    paths: list[str]
+
+    @property
+    def per_file_ignores(self) -> Callable[[str], set[str]] | None:
+        return self.settings.ignored_codes if self.settings.per_file_ignores else None
+
+
+def _config_groups(paths: list[str], kw: dict[str, Any]) -> list[_ConfigGroup]:
+    """Each path's effective settings (its nearest config file, then the flags), grouped by config file, in the
+    order the paths first name them; every config and pack is validated here, before any photo is read. `check`,
+    `facts` and `judge` all group this way, so the sets come out in one order."""
     groups: dict[str | None, tuple[Settings, list[str]]] = {}
     for p in paths:
         settings = resolve_settings(
@@ -91,71 +108,71 @@ def _settings_by_config(paths: list[str], kw: dict[str, Any]) -> list[tuple[Sett
             fail_under=kw.get("fail_under"),
         )
         groups.setdefault(settings.source, (settings, []))[1].append(p)
-    return list(groups.values())
+    return [_ConfigGroup(settings, settings.load_pack(), group) for settings, group in groups.values()]
 
 
-def _checker(pack: Pack, kw: dict[str, Any], settings: Settings | None = None) -> Checker:
+def _checker(group: _ConfigGroup, kw: dict[str, Any], *, measure_all: bool = False) -> Checker:
     from .api import Checker  # the image and model libraries load here, not at start-up
 
     return Checker(
-        pack,
+        group.pack,
         face_model=kw.get("face_model"),
         reference=list(kw.get("reference") or ()) or None,
         cache=False if kw.get("no_cache") else (kw.get("cache_dir") or True),
         jobs=kw.get("jobs") or os.cpu_count() or 1,
-        per_file_ignores=settings.ignored_codes if settings is not None and settings.per_file_ignores else None,
+        per_file_ignores=group.per_file_ignores,
+        config=group.settings.provenance(),
+        measure_all=measure_all,
     )
 
 
-def _run(paths: list[str], kw: dict[str, Any], staged: StagedSets | None = None) -> int:
+def _set_folders(paths: list[str], kw: dict[str, Any]) -> list[str]:
+    """The set folders and files to check: a folder with no photos of its own stands for its set folders (said on
+    stderr); empty ones are said too. An empty list: nothing at all to check."""
+    from .discovery import expand_set_folders
+
+    expanded, empty = expand_set_folders(paths, _split(kw.get("exclude") or ()))
+    for folder in empty:
+        click.echo(f"photocheck: no photos found in {folder}", err=True)
+    for p in paths:
+        inside = [e for e in expanded if e != p and e.startswith(os.path.join(p, ""))]
+        if inside and not kw.get("quiet"):
+            click.echo(f"photocheck: {p} has no photos of its own: checking its {len(inside)} set folders", err=True)
+    return expanded
+
+
+def _run(paths: list[str], kw: dict[str, Any], staged: StagedSets | None = None) -> ExitCode:
     """Check `paths` (folders and files on disk), or the sets of a commit when `staged` is given."""
     thumbnails: dict[str, str] = {}
     exclude = _split(kw.get("exclude") or ())
     if staged is not None:
         paths = [s.path for s in staged.sets]
     else:
-        from .discovery import expand_set_folders
-
-        expanded, empty = expand_set_folders(paths, exclude)
-        for folder in empty:
-            click.echo(f"photocheck: no photos found in {folder}", err=True)
-        for p in paths:
-            inside = [e for e in expanded if e != p and e.startswith(os.path.join(p, ""))]
-            if inside and not kw.get("quiet"):
-                click.echo(
-                    f"photocheck: {p} has no photos of its own: checking its {len(inside)} set folders", err=True
-                )
-        if not expanded:
-            return 2  # nothing at all to check: a usage error, and no scored report of nothing
-        paths = expanded
+        paths = _set_folders(paths, kw)
+        if not paths:
+            return ExitCode.ERROR  # nothing at all to check: a usage error, and no scored report of nothing
     try:
-        groups = _settings_by_config(paths, kw)  # every config is validated before any photo is read
-        packs = [settings.load_pack() for settings, _ in groups]
-        sets: list[SetResult] = []
-        limits: dict[str, LoadLimits] = {}  # each set's load limits: its thumbnails are made under the same
+        groups = _config_groups(paths, kw)
         gated: list[tuple[SetResult, Settings]] = []
-        for (settings, group_paths), pack in zip(groups, packs):
-            with _checker(pack, kw, settings) as checker:
+        limits: dict[str, LoadLimits] = {}  # each set's load limits: its thumbnails are made under the same
+        for group in groups:
+            with _checker(group, kw) as checker:
                 progress = None if kw.get("quiet") else _progress_bar()
                 if staged is None:
-                    group_sets = checker.check(group_paths, progress=progress, exclude=exclude).sets
+                    group_sets = checker.check(group.paths, progress=progress, exclude=exclude).sets
                 else:
-                    chosen = [s for s in staged.sets if s.path in group_paths]
+                    chosen = [s for s in staged.sets if s.path in group.paths]
                     group_sets = checker.check_photo_sets(chosen, progress, staged.staged_bytes).sets
-                config = settings.provenance()
-                if config is not None:
-                    group_sets = tuple(dataclasses.replace(s, config=config) for s in group_sets)
-                gated.extend((s, settings) for s in group_sets)
-                limits.update((s.path, pack.limits) for s in group_sets)
-                sets.extend(group_sets)
-                report = checker.report(sets)
+            gated.extend((s, group.settings) for s in group_sets)
+            limits.update((s.path, group.pack.limits) for s in group_sets)
+        report = judge_report([s for s, _ in gated], pack_if_empty=groups[0].pack.name)
         if kw["fmt"] == "html":
             from .measure.thumbnails import report_thumbnails
 
             thumbnails = report_thumbnails(report, limits)
     except (ConfigError, ModelError) as e:
         click.echo(f"photocheck: error: {e}", err=True)
-        return 2
+        return ExitCode.ERROR
     return _emit(report, gated, kw, thumbnails)
 
 
@@ -189,7 +206,7 @@ def _use_color(choice: str | None, no_color_flag: bool | None, to_terminal: bool
 
 def _emit(
     report: Report, gated: list[tuple[SetResult, Settings]], kw: dict[str, Any], thumbnails: dict[str, str] | None = None
-) -> int:
+) -> ExitCode:
     """Write the report in the chosen format; the exit code of the sets' gates."""
     fmt, output = str(kw["fmt"]), kw.get("output")
     use_color = _use_color(kw.get("color"), kw.get("no_color"), to_terminal=sys.stdout.isatty() and output is None)
@@ -202,7 +219,7 @@ def _emit(
     # a file name that is not valid UTF-8 arrives as lone surrogates: show its bytes as \udcXX escapes
     text = text.encode("utf-8", "backslashreplace").decode("utf-8")
     if not _write_or_print(text, output):
-        return 2
+        return ExitCode.ERROR
     return _gate(gated, kw)
 
 
@@ -262,7 +279,7 @@ _check_options = [
     ),
     click.option(
         "--fail-on",
-        type=click.Choice(list(_FAIL_LEVELS)),
+        type=click.Choice(list(FAIL_LEVELS)),
         default=None,
         help="Exit 1 when a finding of this severity or worse exists [default: from config, else error].",
     ),
@@ -337,19 +354,19 @@ def demo_cmd(**kw: Any) -> None:
     sys.exit(_invoke([shown_path(DEMO_DIR)], kw))
 
 
-def _invoke(paths: list[str], kw: dict[str, Any], staged: StagedSets | None = None) -> int:
+def _invoke(paths: list[str], kw: dict[str, Any], staged: StagedSets | None = None) -> ExitCode:
     try:
         return _run(paths, kw, staged)
     except KeyboardInterrupt:
         click.echo("photocheck: interrupted", err=True)
-        return 130
+        return ExitCode.INTERRUPTED
     except Exception as e:  # an internal failure is exit 2 with a message, not a traceback
         if os.environ.get("PHOTOCHECK_DEBUG"):
             raise
         click.echo(
             f"photocheck: internal error: {type(e).__name__}: {e} (set PHOTOCHECK_DEBUG=1 for details)", err=True
         )
-        return 2
+        return ExitCode.ERROR
 
 
 @main.command("config")
@@ -372,7 +389,7 @@ def config_cmd(
         click.echo(describe(settings), nl=False)
     except ConfigError as e:
         click.echo(f"photocheck: error: {e}", err=True)
-        sys.exit(2)
+        sys.exit(ExitCode.ERROR)
 
 
 class _HookCommand(click.Command):
@@ -412,7 +429,7 @@ def hook_cmd(files: tuple[str, ...], **kw: Any) -> None:
     """pre-commit entry point: check the set folder of every staged photo, once, as the commit would record it
     (the photos in the git index, with their staged content); outside a git repository, the folders on disk."""
     if not files:
-        sys.exit(0)
+        sys.exit(ExitCode.CLEAN)
     from .measure.options import LoadLimits
     from .staged import staged_sets
 
@@ -420,7 +437,7 @@ def hook_cmd(files: tuple[str, ...], **kw: Any) -> None:
     if staged is None:
         sys.exit(_invoke(sorted({os.path.dirname(f) or "." for f in files}), kw))
     if not staged.sets:
-        sys.exit(0)
+        sys.exit(ExitCode.CLEAN)
     sys.exit(_invoke([], kw, staged))
 
 
@@ -444,11 +461,10 @@ def rules_cmd(fmt: str) -> None:
 @click.argument("code")
 def rule_cmd(code: str) -> None:
     """Print the documentation of one rule (by code or name)."""
-    by_name = {r.name: c for c, r in REGISTRY.items()}
-    key = code.upper() if code.upper() in REGISTRY else by_name.get(code)
+    key = rule_code(code)
     if key is None:
         click.echo(f"photocheck: error: unknown rule {code!r}; see `photocheck rules`", err=True)
-        sys.exit(2)
+        sys.exit(ExitCode.ERROR)
     click.echo(rule_doc(key))
 
 
@@ -465,67 +481,51 @@ def reference_cmd(paths: tuple[str, ...], output: str | None, face_model: str | 
             ref = checker.build_reference(list(paths))
     except (ConfigError, ModelError) as e:
         click.echo(f"photocheck: error: {e}", err=True)
-        sys.exit(2)
+        sys.exit(ExitCode.ERROR)
     if not _write_or_print(json.dumps(ref.to_dict(), indent=1) + "\n", output):
-        sys.exit(2)
+        sys.exit(ExitCode.ERROR)
     if output:
         click.echo(f"reference of {ref.photos} photo(s) written to {output}", err=True)
-
-
-FACTS_FORMAT = "photocheck-facts"
-MAX_FACTS_FILE_BYTES = 256 << 20  # 2000 photos' facts are about 10 MB
 
 
 @main.command("facts")
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the facts JSON to FILE.")
 @click.option("--face-model", envvar="PHOTOCHECK_FACE_MODEL", type=click.Path(dir_okay=False))
-def facts_cmd(paths: tuple[str, ...], output: str | None, face_model: str | None) -> None:
-    """Record what the analyzers measured, per set, as JSON: `photocheck judge` re-judges it without photos."""
-    from .api import Checker
+@click.option("--config", type=click.Path(exists=True, dir_okay=False), help="Use this config file.")
+@click.option("--isolated", is_flag=True, help="Ignore all configuration files.")
+@click.option("--exclude", multiple=True, help="Leave out files and folders whose name matches these patterns.")
+@click.option("--jobs", "-j", type=click.IntRange(1), default=None, help="Processes measuring photos.")
+@click.option("--cache-dir", type=click.Path(file_okay=False), envvar=CACHE_ENV, help="Facts cache folder.")
+@click.option("--no-cache", is_flag=True, help="Measure every photo again; read and write no cache.")
+def facts_cmd(paths: tuple[str, ...], output: str | None, **kw: Any) -> None:
+    """Record what the analyzers measured, per set, as JSON: `photocheck judge` re-judges it without photos.
 
+    The sets are found, and measured under their config's limits, as `check` does; everything is measured, so
+    any pack can judge the file later."""
+    kw["quiet"] = True
+    folders = _set_folders(list(paths), kw)
+    if not folders:
+        sys.exit(ExitCode.ERROR)
+    recorded: list[RecordedSet] = []
     try:
-        with Checker(face_model=face_model) as checker:
-            measured = checker.measure_sets(list(paths))
+        for group in _config_groups(folders, kw):
+            with _checker(group, kw, measure_all=True) as checker:
+                measured = checker.measure_sets(group.paths, exclude=_split(kw.get("exclude") or ()))
+            recorded += [RecordedSet(s.path, tuple(facts)) for s, facts in measured]
     except (ConfigError, ModelError) as e:
         click.echo(f"photocheck: error: {e}", err=True)
-        sys.exit(2)
-    data = {
-        "format": FACTS_FORMAT,
-        "version": 1,
-        "photocheck_version": __version__,
-        "sets": [{"path": s.path, "facts": [f.to_dict() for f in facts]} for s, facts in measured],
-    }
-    if not _write_or_print(json.dumps(data, indent=1) + "\n", output):
-        sys.exit(2)
-
-
-def read_facts_file(path: str) -> list[tuple[str, list[ImageFacts]]]:
-    """The sets of a `photocheck facts` file: [(set path, facts)]. ConfigError when it is not one."""
-    try:
-        data = json.loads(read_regular_file(path, MAX_FACTS_FILE_BYTES).decode("utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
-        raise ConfigError(f"{path}: not a readable facts file ({e})") from None
-    if not isinstance(data, dict) or data.get("format") != FACTS_FORMAT or not isinstance(data.get("sets"), list):
-        raise ConfigError(f"{path}: not a photocheck facts file (make one with `photocheck facts --output FILE`)")
-    out = []
-    for k, s in enumerate(data["sets"]):
+        sys.exit(ExitCode.ERROR)
+    if output:
         try:
-            out.append((str(s["path"]), [_photo_facts(f, j) for j, f in enumerate(s["facts"])]))
-        except FactsError as e:
-            raise ConfigError(f"{path}: sets[{k}].{e}") from None
-        except (KeyError, TypeError, ValueError, AttributeError) as e:
-            raise ConfigError(f"{path}: sets[{k}] is malformed ({type(e).__name__}: {e})") from None
-    return out
+            write_facts_file(recorded, output)
+        except OSError as e:
+            click.echo(f"photocheck: error: cannot write {output}: {e.strerror or e}", err=True)
+            sys.exit(ExitCode.ERROR)
+        return
+    from .facts_file import facts_dict
 
-
-def _photo_facts(data: Any, index: int) -> ImageFacts:
-    """One photo's recorded facts; a FactsError names the photo and the field."""
-    try:
-        return ImageFacts.from_dict(data)
-    except FactsError as e:
-        name = data.get("path") if isinstance(data, dict) and isinstance(data.get("path"), str) else None
-        raise e.at(f"facts[{index}]" + (f" ({name[:80]})" if name else "")) from None
+    _write_or_print(json.dumps(facts_dict(recorded), indent=1) + "\n", None)
 
 
 @main.command("judge")
@@ -537,7 +537,7 @@ def _photo_facts(data: Any, index: int) -> ImageFacts:
 @click.option("--ignore", multiple=True, help="Also skip these rule codes/prefixes/names (comma-separated).")
 @click.option("--config", type=click.Path(exists=True, dir_okay=False), help="Use this config file.")
 @click.option("--isolated", is_flag=True, help="Ignore all configuration files.")
-@click.option("--fail-on", type=click.Choice(list(_FAIL_LEVELS)), default=None)
+@click.option("--fail-on", type=click.Choice(list(FAIL_LEVELS)), default=None)
 @click.option("--fail-under", type=_SCORE)
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when a set fails its gate.")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
@@ -545,32 +545,23 @@ def _photo_facts(data: Any, index: int) -> ImageFacts:
 @click.option("--reference", type=click.Path(exists=True, dir_okay=False), help="A reference .json file.")
 def judge_cmd(facts_file: str, **kw: Any) -> None:
     """Re-judge facts recorded by `photocheck facts`, with any pack or flags, without reading a photo or
-    loading a model: the same report `check` gives for those photos."""
-    from .evidence import build_evidence
-    from .evidence.subject import Reference
-    from .judge import judge_report, judge_set
-
+    loading a model: the same report `check` gives for those photos (sets grouped by config as `check` does)."""
     try:
-        sets = read_facts_file(facts_file)
+        recorded = {s.path: s for s in read_facts_file(facts_file)}
         reference = Reference.load(kw["reference"]) if kw.get("reference") else None
-        groups = _settings_by_config([p for p, _ in sets] or ["."], kw)
-        packs = [settings.load_pack() for settings, _ in groups]  # once per config file, as `check` does
-        by_path = {p: (settings, pack) for (settings, paths), pack in zip(groups, packs) for p in paths}
-        results = []
+        groups = _config_groups(list(recorded) or ["."], kw)
         gated: list[tuple[SetResult, Settings]] = []
-        for path, facts in sets:
-            settings, pack = by_path[path]
-            evidence = build_evidence(
-                facts, identity=pack.identity, classify=pack.classify, duplicates=pack.duplicates, reference=reference
-            )
-            ignores = settings.ignored_codes if settings.per_file_ignores else None
-            results.append(judge_set(path, evidence, pack, ignores))
-            gated.append((results[-1], settings))
-        first_pack = by_path[sets[0][0]][1] if sets else packs[0]
-        report = judge_report(results, first_pack)
+        for group in groups:
+            for path in (p for p in group.paths if p in recorded):
+                result = judge_facts(
+                    path, recorded[path].facts, group.pack, reference=reference,
+                    per_file_ignores=group.per_file_ignores, config=group.settings.provenance(),
+                )  # fmt: skip
+                gated.append((result, group.settings))
+        report = judge_report([s for s, _ in gated], pack_if_empty=groups[0].pack.name)
     except ConfigError as e:
         click.echo(f"photocheck: error: {e}", err=True)
-        sys.exit(2)
+        sys.exit(ExitCode.ERROR)
     sys.exit(_emit(report, gated, kw))
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import enum
+
 
 class PhotocheckError(Exception):
     """Base class for every error photocheck raises on purpose."""
@@ -26,3 +28,12 @@ class ImageLoadError(PhotocheckError):
 
 class CheckerClosedError(PhotocheckError):
     """A closed `Checker` was asked to measure a photo: its models are released (create a new Checker)."""
+
+
+class ExitCode(enum.IntEnum):
+    """What the command line exits with (ruff's and pre-commit's convention)."""
+
+    CLEAN = 0  # every set passes its own gate
+    FINDINGS = 1  # a set fails its gate (fail-on, fail-under)
+    ERROR = 2  # a usage, configuration or setup error (a missing model), or an internal one: no report to trust
+    INTERRUPTED = 130  # Ctrl-C: 128 + SIGINT, as a shell reports it

@@ -46,7 +46,8 @@ _PIXELS = float(1 << 21)  # a coordinate or side in pixels: 2 million is 8x the 
 
 
 class Severity(str, enum.Enum):
-    """How bad a finding is. Ordered: error > warning > info."""
+    """How bad a finding is. The members' order is the one severity order, worst first: error > warning > info
+    (`list(Severity)`, `rank`, `softer` and `--fail-on` all read it)."""
 
     ERROR = "error"
     WARNING = "warning"
@@ -54,12 +55,19 @@ class Severity(str, enum.Enum):
 
     @property
     def rank(self) -> int:
-        return {"error": 3, "warning": 2, "info": 1}[self.value]
+        """3 for error, 2 for warning, 1 for info: higher is worse."""
+        members = list(Severity)
+        return len(members) - members.index(self)
 
     @property
     def softer(self) -> Severity:
         """One level down (error -> warning -> info; info stays info)."""
-        return {"error": Severity.WARNING, "warning": Severity.INFO, "info": Severity.INFO}[self.value]
+        members = list(Severity)
+        return members[min(members.index(self) + 1, len(members) - 1)]
+
+    def at_least(self, level: str) -> bool:
+        """Is this finding as bad as `level` (a severity's name, or "never": nothing is)?"""
+        return level != "never" and self.rank >= Severity(level).rank
 
 
 # --------------------------------------------------------------------------------------------- facts
@@ -293,14 +301,56 @@ class ImageResult:
 
 
 @dataclass(frozen=True)
+class CoverageCounts:
+    """How many photos show each pose bucket, expression and kind of light (SPEC §2), counted by
+    `evidence.coverage.tally`. `expression_uncertain`: expressions photos may show (an unsure label, or a
+    likely second reading), counted neither way."""
+
+    pose: dict[str, int]
+    expression: dict[str, int]
+    lighting: dict[str, int]
+    face_light: dict[str, int]
+    pose_expression: dict[str, dict[str, int]]
+    expression_uncertain: dict[str, int]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "pose": dict(self.pose), "expression": dict(self.expression), "lighting": dict(self.lighting),
+            "face_light": dict(self.face_light),
+            "pose_expression": {p: dict(row) for p, row in self.pose_expression.items()},
+            "expression_uncertain": dict(self.expression_uncertain),
+        }  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """What a set's kept photos cover, and what the selected coverage rules found lacking.
+
+    `missing`: gaps (vocabulary.GAPS) no photo fills; `undecided`: gaps no judged photo fills but unjudged photos
+    may (neither present nor missing: never advised, never scored); `replace_only`: the counts among the photos
+    to replace (what the set would lose by dropping them)."""
+
+    counts: CoverageCounts
+    missing: tuple[str, ...] = ()
+    undecided: tuple[str, ...] = ()
+    replace_only: CoverageCounts | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON contract's `coverage` object (SPEC §4): the counts, then missing, undecided, replace_only."""
+        return {
+            **self.counts.to_dict(),
+            "missing": list(self.missing),
+            "undecided": list(self.undecided),
+            "replace_only": self.replace_only.to_dict() if self.replace_only is not None else {},
+        }
+
+
+@dataclass(frozen=True)
 class SetResult:
     path: str
     score: float
     verdict: str
-    # counts over the kept photos (pose / expression / lighting, pose_expression grid), `missing` (what the
-    # selected coverage rules lack), `undecided` (gaps no judged photo fills but unjudged photos may: neither
-    # present nor missing) and `replace_only` (counts among the photos to replace)
-    coverage: dict[str, Any]
+    coverage: Coverage  # what the kept photos cover, and what the coverage rules found missing
     advice: tuple[str, ...]
     findings: tuple[Finding, ...]
     images: tuple[ImageResult, ...]
@@ -309,6 +359,7 @@ class SetResult:
     # the config file this set was checked with and what it changes ("photos/photocheck.toml: ignore LI03"):
     # a config found inside a scanned folder comes from whoever made the folder, so it is never silent
     config: str | None = None
+    pack: str = "default"  # the name of the rule pack this set was judged with (its config's, or the flag's)
 
     @property
     def usable_images(self) -> list[ImageResult]:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .checks import REGISTRY, Rule
+from .checks import REGISTRY, Rule, rule_code, rule_names, select_codes, unknown_selectors
 from .errors import ConfigError
 from .evidence.duplicates import DuplicateOptions
 from .evidence.labels import ClassifyOptions, ExpressionOptions, LightingOptions, PoseOptions
@@ -77,25 +77,12 @@ class Pack:
     def select(self, select: list[str] | None = None, ignore: list[str] | None = None) -> Pack:
         """Keep the rules matching any `select` prefix (code or name) and none of the `ignore` prefixes."""
 
-        def matches(code: str, patterns: list[str]) -> bool:
-            name = REGISTRY[code].name
-            return any(p.upper() == "ALL" or code.startswith(p.upper()) or name == p for p in patterns)
-
-        for p in (select or []) + (ignore or []):
-            if p.upper() == "ALL":  # every rule, as ruff's --select ALL
-                continue
-            if not any(c.startswith(p.upper()) or REGISTRY[c].name == p for c in REGISTRY):
-                raise ConfigError(f"--select/--ignore: {p!r} matches no rule code or name{_hint(p, _all_names())}")
-        kept = {
-            c: s
-            for c, s in self.rules.items()
-            if (not select or matches(c, select)) and not (ignore and matches(c, ignore))
-        }
+        for p in unknown_selectors((select or []) + (ignore or [])):
+            raise ConfigError(f"--select/--ignore: {p!r} matches no rule code or name{_hint(p, rule_names())}")
+        chosen = select_codes(select) if select else set(self.rules)
+        dropped = select_codes(ignore or [])
+        kept = {c: s for c, s in self.rules.items() if c in chosen and c not in dropped}
         return dataclasses.replace(self, rules=kept)
-
-
-def _all_names() -> list[str]:
-    return sorted(list(REGISTRY) + [r.name for r in REGISTRY.values()])
 
 
 def _hint(word: str, choices: list[str]) -> str:
@@ -350,11 +337,10 @@ def pack_from_dict(data: dict[str, Any], where: str = "<pack>", name: str = "cus
     )
     rules_t = _table(data, "rules", where)
     settings: dict[str, RuleSetting] = {}
-    by_name = {r.name: c for c, r in REGISTRY.items()}
     for key, table in rules_t.items():
-        code = key.upper() if key.upper() in REGISTRY else by_name.get(key)
+        code = rule_code(key)
         if code is None:
-            raise ConfigError(f"{where}: unknown rule [rules.{key}]{_hint(key, _all_names())}")
+            raise ConfigError(f"{where}: unknown rule [rules.{key}]{_hint(key, rule_names())}")
         if not isinstance(table, dict):
             raise ConfigError(f"{where}: [rules.{key}] must be a table")
         settings[code] = _rule_setting(REGISTRY[code], table, f"{where} [rules.{key}]")
@@ -390,7 +376,7 @@ def _rule_setting(rule: type[Rule], table: dict[str, Any], where: str) -> RuleSe
         try:
             severity = Severity(raw)
         except ValueError:
-            raise ConfigError(f"{where}: severity {raw!r} is not one of error, warning, info") from None
+            raise ConfigError(f"{where}: severity {raw!r} is not one of {', '.join(s.value for s in Severity)}") from None
     moved = [k for k in table if rule.code == "DS02" and k.replace("-", "_") in _DUPLICATE_FIELDS]
     if moved:
         raise ConfigError(f"{where}: {moved[0]!r} is a [duplicates] option now (it shapes every count, not only DS02)")

@@ -15,13 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .checks import REGISTRY
+from .checks import REGISTRY, rule_names, select_codes, unknown_selectors
 from .discovery import shown_path
 from .errors import ConfigError
+from .model import Severity
 from .packs import Pack, _hint, load_pack, read_toml, string_list
 
 CONFIG_NAME = "photocheck.toml"
-FAIL_LEVELS = ("error", "warning", "info", "never")
+FAIL_LEVELS = (*(s.value for s in Severity), "never")  # --fail-on: a severity, worst first, or never
 # keys of the configuration itself; the pack's own tables may be given too and override the pack's values
 _SETTING_KEYS = (
     "pack", "extends", "select", "ignore", "per-file-ignores", "fail-on", "fail-under", "set-gate-min-photos",
@@ -96,7 +97,7 @@ class Settings:
         out: set[str] = set()
         for pattern, codes in self.per_file_ignores.items():
             if fnmatch.fnmatch(rel, pattern) or fnmatch.fnmatch(name, pattern):
-                out |= {c for c in REGISTRY if any(c.startswith(p.upper()) or REGISTRY[c].name == p for p in codes)}
+                out |= select_codes(codes)
         return out
 
 
@@ -196,12 +197,8 @@ def settings_from_table(table: dict[str, Any], source: Path) -> Settings:
 
 
 def _check_codes(patterns: list[str], where: str) -> None:
-    names = sorted(list(REGISTRY) + [r.name for r in REGISTRY.values()])
-    for p in patterns:
-        if p.upper() == "ALL":  # every rule, as on the command line (ruff's `select = ["ALL"]`)
-            continue
-        if not any(c.startswith(p.upper()) or REGISTRY[c].name == p for c in REGISTRY):
-            raise ConfigError(f"{where}: {p!r} matches no rule code or name{_hint(p, names)}")
+    for p in unknown_selectors(patterns):  # `ALL` is every rule, as on the command line (ruff's select = ["ALL"])
+        raise ConfigError(f"{where}: {p!r} matches no rule code or name{_hint(p, rule_names())}")
 
 
 def resolve_settings(

@@ -153,10 +153,9 @@ def test_a_possible_look_alike_is_named_in_the_next_steps_and_not_counted_as_rec
 
 
 def render_text_of(result) -> str:
-    from photocheck.judge import judge_report
-    from photocheck.packs import load_pack
+    from photocheck import judge_report
 
-    return render_text(judge_report([result], load_pack("default")), color=False, thumbnails={})
+    return render_text(judge_report([result]), color=False, thumbnails={})
 
 
 def test_an_unverifiable_profile_to_replace_is_claimed_only_if_it_is_the_user(corpus_facts):

@@ -17,8 +17,7 @@ import pytest
 
 from photocheck._version import __version__
 
-from photocheck.evidence import build_evidence
-from photocheck.judge import judge_report, judge_set
+from photocheck import judge_facts, judge_report
 from photocheck.model import ImageFacts
 from photocheck.packs import load_pack
 from photocheck.reporters import REPORTERS
@@ -37,8 +36,7 @@ def report():
         for n in names
     ]
     pack = load_pack("default")
-    evidence = build_evidence(facts, identity=pack.identity, classify=pack.classify, duplicates=pack.duplicates)
-    report = judge_report([judge_set("photos", evidence, pack)], pack)
+    report = judge_report([judge_facts("photos", facts, pack)])
     # the version changes with every release; the golden files should not
     return type(report)(photocheck_version="0.0.0-golden", score=report.score, verdict=report.verdict,
                         sets=report.sets, pack=report.pack)  # fmt: skip

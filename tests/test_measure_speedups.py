@@ -79,5 +79,9 @@ def test_every_cli_command_and_every_worker_keeps_freed_buffers(monkeypatch):
     assert CliRunner().invoke(cli.main, ["rules"]).exit_code == 0
     assert calls == [1]  # the group itself, before any command
     monkeypatch.setattr(workers, "_worker", None)
-    workers._start_worker(None, LoadLimits(), None, False, False)  # a worker that measures no faces: no models
+    from photocheck.measure.measurer import Measurer
+
+    # a worker that measures no faces: no models
+    workers._start_worker(Measurer, {"detector": None, "limits": LoadLimits(), "face_model": None, "faces": False,
+                                     "identity": False})  # fmt: skip
     assert calls == [1, 1] and workers._worker is not None

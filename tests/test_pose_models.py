@@ -87,7 +87,7 @@ def test_three_quarter_views_on_both_sides_fill_the_slight_turns(set_checker, co
     frontal = ["kdef_am21/kdef_AM21NES.jpg", "kdef_am23/kdef_AM23NES.jpg"]
     facts = [by[p] for p in turned + frontal]
     result = _judge(set_checker, facts)
-    assert result.coverage["pose"]["three-quarter-left"] == 1 and result.coverage["pose"]["three-quarter-right"] == 1
+    assert result.coverage.counts.pose["three-quarter-left"] == 1 and result.coverage.counts.pose["three-quarter-right"] == 1
     assert "PO10" not in {f.code for f in result.findings}
     strict = Checker(pack="strict", ignore=["IQ02", "FC02", "ID01", "ID02"])
     assert "PO10" in {f.code for f in _judge(strict, facts).findings}  # three-quarter does not count there
@@ -97,7 +97,7 @@ def test_a_full_profile_set_has_no_po11(set_checker, corpus_facts):
     by = {row["path"]: f for row, f in corpus_facts}
     facts = [by["kdef_af32/kdef_AF32NES.jpg"], by["kdef_af32/kdef_AF32NEFL.jpg"]]
     result = _judge(set_checker, facts)
-    assert result.coverage["pose"]["profile-right"] == 1
+    assert result.coverage.counts.pose["profile-right"] == 1
     assert "PO11" not in {f.code for f in result.findings}
 
 

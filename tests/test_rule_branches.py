@@ -12,7 +12,7 @@ import dataclasses
 import pytest
 
 from photocheck.evidence import build_evidence
-from photocheck.judge import judge_set
+from photocheck import judge_facts
 from photocheck.model import Severity
 from photocheck.packs import load_pack
 from tests.test_rules import (
@@ -30,6 +30,23 @@ from tests.test_rules import (
     _shots,
     _with,
 )
+
+
+def _third_face(facts, **changes):
+    """The photo with one more face after its last, a copy of its first face moved further aside."""
+    face = facts.faces[0]
+    x, y, w, h = facts.faces[-1].box
+    return dataclasses.replace(facts, faces=(*facts.faces, dataclasses.replace(face, box=(x + w + 40, y, w, h),
+                                                                                 **changes)))  # fmt: skip
+
+
+def _another_shot(facts, name: str):
+    """Another photo of the same person: its facts under another name, with hashes of their own (no copy of it),
+    the descriptor nudged."""
+    faces = tuple(dataclasses.replace(f, embedding=tuple(v + 0.002 for v in f.embedding), face_hash="0f" * 8,
+                                      face_hash_mirrored="f0" * 8) for f in facts.faces)  # fmt: skip
+    basic = dataclasses.replace(facts.basic, image_hash="3c" * 8, image_hash_mirrored="c3" * 8)
+    return dataclasses.replace(facts, path=name, basic=basic, faces=faces)
 
 
 def _pack(code: str, **options) -> object:
@@ -105,6 +122,20 @@ ROWS = [
     ("FC09", [OBAMA, OBAMA2, _second_face(dataclasses.replace(BASE, faces=(dataclasses.replace(BASE.faces[0],
      sharpness=0.2),)), sharpness=0.9, embedding=BIDEN.faces[0].embedding)], {"min_relative_sharpness": 0.2},
      False),  # fmt: skip
+    # FC08 on a photo of three: the subject and two more faces, one of them as close to it as its own
+    ("FC08", [OBAMA, OBAMA2, _third_face(_second_face(BASE, embedding=BIDEN.faces[0].embedding))], {}, True),
+    ("FC08", [OBAMA, OBAMA2, _third_face(_second_face(BASE, embedding=BIDEN.faces[0].embedding))],
+     {"min_distance_margin": 0.0}, False),  # fmt: skip
+    # FC09's sharpness clause compares only faces at least half the subject's height: a small sharp face in the
+    # background (and one whose sharpness is unmeasured) does not make the subject "soft"
+    ("FC09", [OBAMA, OBAMA2, _second_face(dataclasses.replace(BASE, faces=(dataclasses.replace(BASE.faces[0],
+     sharpness=0.2),)), sharpness=0.9, box=(900, 200, 150, 150), embedding=BIDEN.faces[0].embedding)],
+     {"min_relative_height": 0.1}, False),  # fmt: skip
+    ("FC09", [OBAMA, OBAMA2, _second_face(dataclasses.replace(BASE, faces=(dataclasses.replace(BASE.faces[0],
+     sharpness=0.2),)), sharpness=None, embedding=BIDEN.faces[0].embedding)], {}, False),  # fmt: skip
+    # ID01 on a mixed set (two people, two photos each): no photo is "someone else", ID02 says it instead
+    ("ID01", [OBAMA, OBAMA2, BIDEN, _another_shot(BIDEN, "biden-again.jpg")], {}, False),
+    ("ID02", [OBAMA, OBAMA2, BIDEN, _another_shot(BIDEN, "biden-again.jpg")], {}, True),
     # sets
     ("DS01", _shots(9), {"min_photos": 9}, True),  # 9 of 15 recommended: still a (softer) finding
     ("DS01", _shots(9), {"min_photos": 5, "recommended_photos": 9}, False),
@@ -135,7 +166,7 @@ def test_ds01_is_one_level_softer_between_minimum_and_recommended():
 @pytest.mark.parametrize(("severity", "expected"), [("warning", Severity.WARNING), ("info", Severity.INFO)])
 def test_pack_severity_overrides_the_default(severity, expected):
     pack = _pack("IQ02", severity=severity)
-    result = judge_set("set", _evidence([_with(basic={"width": 900, "height": 1200})], pack), pack)
+    result = judge_facts("set", [_with(basic={"width": 900, "height": 1200})], pack)
     (finding,) = [f for f in result.images[0].findings if f.code == "IQ02"]
     assert finding.severity is expected
     assert result.images[0].action == "keep"  # no longer an error: nothing to replace
@@ -157,7 +188,7 @@ def _low(k: int, path: str):
 
 
 def _judged(facts, pack=PACK):
-    return judge_set("set", _evidence(facts, pack), pack)
+    return judge_facts("set", facts, pack)
 
 
 def test_actions_remove_beats_replace_beats_keep():
@@ -184,7 +215,7 @@ def test_ignored_duplicate_rule_keeps_copies_and_counts_agree():
     copy = dataclasses.replace(_shot(1), path="copy.jpg")
     result = _judged(_shots(3) + [copy], pack)
     assert all(i.action == "keep" for i in result.images)
-    assert result.coverage["pose"]["frontal"] == len(result.usable_images) == 4
+    assert result.coverage.counts.pose["frontal"] == len(result.usable_images) == 4
 
 
 def test_duplicate_thresholds_come_from_the_pack_table():
@@ -203,7 +234,7 @@ def test_a_gap_only_a_photo_to_replace_fills_is_advised_as_replace():
     (line,) = [a for a in result.advice if profile.path in a]
     # a profile's identity cannot be verified (ID03): the claim is said as one about the user only if it is them
     assert line.startswith(f"Replace {profile.path} (your only profile view, if this is you)")
-    assert "profile" not in result.coverage["missing"] or result.coverage["replace_only"]["pose"]["profile-left"] == 1
+    assert "profile" not in result.coverage.missing or result.coverage.replace_only.pose["profile-left"] == 1
 
 
 def test_each_photo_is_named_in_at_most_one_advice_line():
@@ -216,9 +247,9 @@ def test_each_photo_is_named_in_at_most_one_advice_line():
 
 def test_coverage_missing_follows_the_selected_rules():
     result = _judged(_shots(3))
-    assert {"profile", "slight-left", "slight-right", "smile", "frown", "surprise"} <= set(result.coverage["missing"])
+    assert {"profile", "slight-left", "slight-right", "smile", "frown", "surprise"} <= set(result.coverage.missing)
     quick = _judged(_shots(3), load_pack("default").select(ignore=["PO", "EX", "LI10"]))
-    assert quick.coverage["missing"] == []
+    assert quick.coverage.missing == ()
 
 
 # ------------------------------------------------------------------- messages, advice counts, coverage share
@@ -247,7 +278,7 @@ def test_li10_when_most_photos_are_unknown_says_so_and_asks_for_nothing():
     result = _judged(facts)
     assert not any("indoor" in a or "outdoor" in a for a in result.advice), result.advice
     # unknown is neither present nor missing: the grid does not mark indoor/outdoor as gaps
-    assert "outdoor" not in result.coverage["missing"] and "outdoor" in result.coverage["undecided"]
+    assert "outdoor" not in result.coverage.missing and "outdoor" in result.coverage.undecided
 
 
 def test_li10_never_asks_for_indoor_photos_on_an_indoor_set_with_unknowns():
@@ -274,7 +305,7 @@ def test_li10_outdoor_light_unknown_is_not_missing_sun():
     (hit,) = _fires("LI10", facts)
     assert hit.message == "no sunny outdoor photo among 2 outdoor photos; 1 photo could not be judged for sun or shade"
     result = _judged(facts)
-    assert "sunny" in result.coverage["undecided"] and "sunny" not in result.coverage["missing"]
+    assert "sunny" in result.coverage.undecided and "sunny" not in result.coverage.missing
     assert not any(a.startswith("Add an outdoor photo in direct sunlight") for a in result.advice)
 
 
@@ -362,8 +393,8 @@ def test_a_faint_smile_is_shown_unsure_and_counts_neither_way():
     faint = _shot(5, blendshapes={"mouthSmileLeft": 0.4, "mouthSmileRight": 0.4},
                   **_readings({"happy": 0.55, "neutral": 0.45}, {"happy": 0.5, "neutral": 0.5}))  # fmt: skip
     result = _judged(_shots(3) + [faint])
-    assert result.coverage["expression"]["smile"] == 0 and result.coverage["expression_uncertain"]["smile"] == 1
-    assert "smile" in result.coverage["undecided"] and "smile" not in result.coverage["missing"]
+    assert result.coverage.counts.expression["smile"] == 0 and result.coverage.counts.expression_uncertain["smile"] == 1
+    assert "smile" in result.coverage.undecided and "smile" not in result.coverage.missing
     (ex10,) = [f for f in result.findings if f.code == "EX10"]
     assert "no frown or surprise expression" in ex10.message and "1 photo may show smile (not sure)" in ex10.message
     assert not any("smil" in a.lower() for a in result.advice)
@@ -371,7 +402,7 @@ def test_a_faint_smile_is_shown_unsure_and_counts_neither_way():
 
     assert "smile?" in coverage_grid(result.coverage)[0]
     clear = _shot(5, expression="smile")
-    assert _judged(_shots(3) + [clear]).coverage["expression"]["smile"] == 1
+    assert _judged(_shots(3) + [clear]).coverage.counts.expression["smile"] == 1
 
 
 # -------------------------------------------------------------------------------- LI10: light on the face
@@ -427,3 +458,37 @@ def test_workers_start_from_12_jpegs_or_2_heics_and_never_beyond_the_cores():
     assert worker_count(heics[:1], jobs=2, cores=2) == 0  # one photo: nothing to share
     assert worker_count(heics, jobs=2, cores=2) == 1  # ~0.9 s of libheif decode each: a worker pays at two
     assert worker_count(heics + jpegs[:3], jobs=4, cores=4) == 3
+
+
+def test_identity_image_rules_judge_nothing_without_an_identity_to_go_by():
+    """FC08 and FC09 called with what the judge never hands them (no identity step, no subject face, no distance
+    at all): no finding, and no crash. Their guards are what a library caller relies on."""
+    from photocheck.checks import IMAGE_RULES, ImageContext
+    from photocheck.evidence.subject import PhotoIdentity
+
+    two = _second_face(BASE)  # two faces of the same size
+    fc08, fc09 = IMAGE_RULES["FC08"](), IMAGE_RULES["FC09"]()
+    o8, o9 = PACK.rules["FC08"].options, PACK.rules["FC09"].options
+    subject = two.faces[0]
+    for identity in (None, PhotoIdentity("alone", None), PhotoIdentity("match", None, distances=(0.3, 0.31))):
+        ctx = ImageContext(facts=two, subject=subject if identity is None else None, identity=identity)
+        assert list(fc08.check(ctx, o8)) == [] and list(fc09.check(ctx, o9)) == [], identity
+    # no identity could be compared at all (no distances): both faces are candidates, and they are alike
+    alone = ImageContext(facts=two, subject=subject, identity=PhotoIdentity("alone", 0, distances=()))
+    (hit,) = fc08.check(alone, o8)
+    assert "cannot be told apart" in hit.message
+    ctx = ImageContext(facts=two, subject=subject, identity=None)
+    assert list(fc09.check(ctx, o9)) == []
+
+
+@pytest.mark.parametrize(("yaw", "why"), [
+    (0.0, "the same person is within 0.60"),
+    (None, "the same person is within 0.60"),  # a yaw that was not measured is no turn
+    (60.0, "turned 60°, yet farther than any same-person turned face reads"),
+    (-60.0, "turned 60°, yet farther than any same-person turned face reads"),
+])  # fmt: skip
+def test_id01_says_why_by_how_far_the_face_is_turned(yaw, why):
+    """ID01's reason: a face turned beyond max-abs-yaw is judged by the turned-face limit, and says so."""
+    intruder = dataclasses.replace(BIDEN, faces=(dataclasses.replace(BIDEN.faces[0], yaw=yaw),))
+    (hit,) = _fires("ID01", [OBAMA, OBAMA2, BASE, intruder])
+    assert f"({why})" in hit.message

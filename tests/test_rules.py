@@ -18,7 +18,7 @@ from photocheck import load_pack
 from photocheck.checks import REGISTRY, ImageContext
 from photocheck.evidence import build_evidence
 from photocheck.evidence.subject import resolve
-from photocheck.judge import judge_set
+from photocheck import judge_facts
 from photocheck.model import ImageFacts
 from photocheck.packs import rules_dir
 from tests.conftest import FIXTURES
@@ -193,7 +193,7 @@ def _fires(code: str, case: ImageFacts | list[ImageFacts], pack=PACK) -> list:
     identity = resolve(facts, pack.identity)
     opts = pack.rules[code].options
     if rule.level == "set":
-        return [f for f in judge_set("set", _evidence(facts, pack), pack).findings if f.code == code]
+        return [f for f in judge_facts("set", facts, pack).findings if f.code == code]
     pid = identity.photos[-1]
     subject = facts[-1].faces[pid.subject] if facts[-1].faces and pid.subject is not None else None
     return list(rule().check(ImageContext(facts=facts[-1], subject=subject, identity=pid), opts))
@@ -225,7 +225,7 @@ SENSITIVE = load_pack("default", {"identity": {"probable-z": 3.0, "vouch-distanc
 
 
 def _id01(facts: list[ImageFacts], pack=SENSITIVE):
-    result = judge_set("set", _evidence(facts, pack), pack)
+    result = judge_facts("set", facts, pack)
     return [f for f in result.findings if f.code == "ID01"], {i.path: i.action for i in result.images}
 
 
@@ -367,9 +367,8 @@ def test_an_unsure_reading_counts_neither_way_but_may_show_what_it_might_be():
             **_readings({"neutral": 0.5, "happy": 0.5}, {"neutral": 0.5, "happy": 0.5})}  # fmt: skip
     reading = _reading(**half)
     assert not reading.counted and {"neutral", "smile"} <= set(reading.may_show)
-    evidence = build_evidence([_shot(k, **half) for k in range(3)], identity=PACK.identity,
-                              classify=PACK.classify, duplicates=PACK.duplicates)  # fmt: skip
-    asked = {gap for f in judge_set("s", evidence, PACK).findings if f.code == "EX10" for gap, _ in f.advice}
+    judged = judge_facts("s", [_shot(k, **half) for k in range(3)], PACK)
+    asked = {gap for f in judged.findings if f.code == "EX10" for gap, _ in f.advice}
     assert "smile" not in asked and "neutral" not in asked and "frown" in asked
 
 

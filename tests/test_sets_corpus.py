@@ -44,7 +44,7 @@ def test_all_frontal_neutral_set_misses_angles_expressions_and_profile(set_check
     result = _judge(set_checker, _facts(corpus_facts, *chosen))
     codes = _codes(result)
     assert {"PO10", "PO11", "EX10"} <= set(codes), codes
-    assert result.coverage["pose"]["frontal"] == len(result.usable_images) > 0
+    assert result.coverage.counts.pose["frontal"] == len(result.usable_images) > 0
     (po10,) = [f for f in result.findings if f.code == "PO10"]
     assert "slight-left or slight-right" in po10.message
     (ex10,) = [f for f in result.findings if f.code == "EX10"]
@@ -58,7 +58,7 @@ def test_all_frontal_neutral_set_misses_angles_expressions_and_profile(set_check
 def test_set_with_a_profile_has_no_po11(set_checker, corpus_facts):
     result = _judge(set_checker, _facts(corpus_facts, "kdef_am21/kdef_AM21NES.jpg", "kdef_am21/kdef_AM21NEFL.jpg"))
     assert "PO11" not in _codes(result)
-    assert result.coverage["pose"]["profile-right"] == 1
+    assert result.coverage.counts.pose["profile-right"] == 1
 
 
 def test_six_photos_are_too_few(set_checker, corpus_facts):
@@ -290,10 +290,10 @@ def test_a_set_whose_only_frown_like_photos_are_grimaces_is_asked_for_a_frown(se
     names = [f"human_stock_a/human_stock-emotions-a-{i}.jpg" for i in (1, 2, 3, 4, 6, 7, 8)]
     result = _judge(set_checker, _facts(corpus_facts, *names))
     (ex10,) = [f for f in result.findings if f.code == "EX10"]
-    assert "frown" in result.coverage["missing"] and result.coverage["expression"]["frown"] == 0
+    assert "frown" in result.coverage.missing and result.coverage.counts.expression["frown"] == 0
     assert any(a.startswith("Add a frowning photo") for a in result.advice)
     with_frown = _judge(set_checker, _facts(corpus_facts, *names, "human_stock_a/human_stock-emotions-a-5.jpg"))
-    assert with_frown.coverage["expression"]["frown"] == 1
+    assert with_frown.coverage.counts.expression["frown"] == 1
     assert not any(a.startswith("Add a frowning photo") for a in with_frown.advice)
 
 

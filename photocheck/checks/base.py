@@ -6,15 +6,16 @@ Image rules judge one photo (its facts and its subject face); set rules judge th
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
 
 from ..evidence import SetEvidence
+from ..evidence.coverage import tally
 from ..evidence.duplicates import DuplicateGroup
 from ..evidence.subject import PhotoIdentity, SetIdentity
-from ..model import FaceFacts, ImageFacts, Severity
+from ..model import CoverageCounts, FaceFacts, Finding, ImageFacts, Severity
 from ..resources import rules_dir
 
 if TYPE_CHECKING:
@@ -60,7 +61,7 @@ class SetContext:
     evidence: SetEvidence
     # the photos that count toward coverage: the ones the judge keeps (usable, of the subject, one per copy)
     shots: Sequence[ImageResult] = field(default=())
-    coverage: dict[str, Any] = field(default_factory=dict)
+    coverage: CoverageCounts = field(default_factory=lambda: tally(()))
 
     @property
     def facts(self) -> tuple[ImageFacts, ...]:
@@ -90,6 +91,8 @@ class Rule:
     removes_photos: ClassVar[str] = "never"
     # coverage rules are scored through the coverage share (their `targets`), not a penalty (scoring.py)
     in_coverage: ClassVar[bool] = False
+    # the one rule that judges photos whose file could not be read (IQ01): every other rule skips them
+    judges_unreadable: ClassVar[bool] = False
 
     @dataclass(frozen=True)
     class Options:
@@ -99,14 +102,30 @@ class Rule:
 class ImageRule(Rule):
     """A pure check of one photo."""
 
+    level: ClassVar[str] = "image"
+
     def check(self, ctx: ImageContext, opts: Any) -> Iterator[Hit]:  # pragma: no cover - abstract
         raise NotImplementedError
+
+
+# where a set rule's advice lines go (judge/advice.py): "subject" first (who the set is about, ID02), "doubt"
+# before the photos to replace (kept photos that may be someone else: check them, ID01), "add" after them
+AdviceStage = Literal["subject", "doubt", "add"]
 
 
 class SetRule(Rule):
     """A pure check of the photos of one set together."""
 
     level: ClassVar[str] = "set"
+    # the order of set findings at one severity, and so of their advice lines: who the set is about, the count,
+    # angles, expressions, light, repeats
+    advice_rank: ClassVar[int] = 9
+    advice_stage: ClassVar[AdviceStage] = "add"
+
+    def removal_advice(self, finding: Finding, drop: Sequence[str], actions: Mapping[str, str]) -> list[str]:
+        """The advice lines that take `drop` (photos this finding removes, not named before) out of the set;
+        `actions`: every photo's action, by path."""
+        return [f"Remove {file_name(p)}: {finding.name}" for p in drop]
 
     def check(self, ctx: SetContext, opts: Any) -> Iterator[Hit]:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -117,7 +136,7 @@ class SetRule(Rule):
         undecided = self.undecided(ctx, opts)
         return [float(n > 0) for gap, n in self.tally(ctx.coverage, opts).items() if n or not undecided.get(gap)]
 
-    def tally(self, coverage: dict[str, Any], opts: Any) -> dict[str, int]:
+    def tally(self, coverage: CoverageCounts, opts: Any) -> dict[str, int]:
         """Coverage rules: how many photos fill each of the rule's gaps (keys as in `Hit.advice`), read from
         coverage counts (`evidence.coverage.tally`). A gap with 0 is missing — unless `undecided` says some
         kept photos may fill it."""
@@ -127,6 +146,36 @@ class SetRule(Rule):
         """Coverage rules: per gap, how many kept photos could not be judged for it and so may fill it. Such a
         gap with no photo judged to fill it is neither present nor missing: never advised, never scored."""
         return {}
+
+
+def select_codes(patterns: Iterable[str]) -> set[str]:
+    """The one way a selector names rules (--select, --ignore, config files, per-file-ignores): `ALL`, a code or
+    code prefix in any case ("fc0", "ID"), or a rule's exact name ("no-face")."""
+    out: set[str] = set()
+    for p in patterns:
+        wanted = p.upper()
+        out |= {c for c, r in REGISTRY.items() if wanted == "ALL" or c.startswith(wanted) or r.name == p}
+    return out
+
+
+def unknown_selectors(patterns: Iterable[str]) -> list[str]:
+    """The selectors that name no rule at all (a typo, or a code that does not exist)."""
+    return [p for p in patterns if not select_codes([p])]
+
+
+def rule_code(key: str) -> str | None:
+    """The code of one rule named by its exact code (any case) or its name; None when there is none."""
+    if key.upper() in REGISTRY:
+        return key.upper()
+    return next((c for c, r in REGISTRY.items() if r.name == key), None)
+
+
+def rule_names() -> list[str]:
+    """Every code and name, for "did you mean" hints."""
+    return sorted(list(REGISTRY) + [r.name for r in REGISTRY.values()])
+
+
+R = TypeVar("R", bound="ImageRule | SetRule")
 
 
 def rule_doc(code: str) -> str:
@@ -145,10 +194,18 @@ def file_name(path: str) -> str:
 
 
 REGISTRY: dict[str, type[ImageRule | SetRule]] = {}
+# the same rules, by kind: the judge runs image rules on each photo and set rules on the set, never by a string
+IMAGE_RULES: dict[str, type[ImageRule]] = {}
+SET_RULES: dict[str, type[SetRule]] = {}
 
 
-def register(cls: type[Rule]) -> type[Rule]:
+def register(cls: type[R]) -> type[R]:
     if cls.code in REGISTRY:
         raise ValueError(f"rule code {cls.code} registered twice")
-    REGISTRY[cls.code] = cls  # type: ignore[assignment]
+    if issubclass(cls, ImageRule):
+        IMAGE_RULES[cls.code] = REGISTRY[cls.code] = cls
+    elif issubclass(cls, SetRule):
+        SET_RULES[cls.code] = REGISTRY[cls.code] = cls
+    else:
+        raise TypeError(f"{cls.__name__}: a rule is an ImageRule or a SetRule")
     return cls

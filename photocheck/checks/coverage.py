@@ -8,11 +8,9 @@ from "add a profile view".
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
-
-from ..model import Severity
+from ..model import CoverageCounts, Finding, Severity
 from ..vocabulary import REQUIRED_EXPRESSIONS, plural
 from .base import Hit, SetContext, SetRule, file_name, register
 
@@ -29,6 +27,7 @@ class TooFewPhotos(SetRule):
     """Not enough usable, distinct photos for the service to learn the face from all sides."""
 
     code = "DS01"
+    advice_rank = 2
     name = "too-few-photos"
     summary = "fewer than the minimum usable photos (one level softer below the recommended number)"
     default_severity = Severity.ERROR
@@ -68,6 +67,7 @@ class DuplicatePhotos(SetRule):
     """The same shot more than once: copies add no variety and give one look too much weight."""
 
     code = "DS02"
+    advice_rank = 7
     name = "duplicate-photos"
     summary = "the same shot twice (exact, re-encoded, resized, cropped, letterboxed or mirrored)"
     default_severity = Severity.WARNING
@@ -87,6 +87,16 @@ class DuplicatePhotos(SetRule):
                 removes=tuple(sorted(drop)),
             )
 
+    def removal_advice(self, finding: Finding, drop: Sequence[str], actions: Mapping[str, str]) -> list[str]:
+        """One line for the extra copies, saying what became of the copy that stays: kept, or to replace (then it
+        is named in its own line)."""
+        keep = next(p for p in finding.paths if p not in finding.removes)
+        same = {
+            "keep": f": same shot as {file_name(keep)}",
+            "replace": ": an extra copy of a photo to replace below",
+        }.get(actions[keep], ": an extra copy")
+        return [f"Remove {', '.join(file_name(p) for p in drop)}{same}"]
+
 
 _ANGLE_ADVICE = {
     "frontal": "Add a photo facing the camera straight on",
@@ -100,6 +110,7 @@ class MissingAngle(SetRule):
     """No frontal, no slight-left or no slight-right photo: the profile would guess those angles."""
 
     code = "PO10"
+    advice_rank = 4
     name = "missing-angle"
     summary = "no frontal, no slight-left or no slight-right photo"
     default_severity = Severity.WARNING
@@ -111,8 +122,8 @@ class MissingAngle(SetRule):
 
     in_coverage = True
 
-    def tally(self, coverage: dict[str, Any], opts: Options) -> dict[str, int]:
-        pose = coverage.get("pose", {})
+    def tally(self, coverage: CoverageCounts, opts: Options) -> dict[str, int]:
+        pose = coverage.pose
         counted = int(opts.three_quarter_counts_as_slight)
         return {
             "frontal": pose.get("frontal", 0),
@@ -121,7 +132,7 @@ class MissingAngle(SetRule):
         }
 
     def check(self, ctx: SetContext, opts: Options) -> Iterator[Hit]:
-        pose = ctx.coverage.get("pose", {})
+        pose = ctx.coverage.pose
         missing = [k for k, v in self.tally(ctx.coverage, opts).items() if v == 0]
         if not missing:
             return
@@ -140,6 +151,7 @@ class NoProfileView(SetRule):
     """No side view at all: the profile cannot learn the face's outline from the side."""
 
     code = "PO11"
+    advice_rank = 3
     name = "no-profile-view"
     summary = "no profile view (left or right)"
     default_severity = Severity.ERROR
@@ -147,8 +159,8 @@ class NoProfileView(SetRule):
 
     in_coverage = True
 
-    def tally(self, coverage: dict[str, Any], opts: SetRule.Options) -> dict[str, int]:
-        pose = coverage.get("pose", {})
+    def tally(self, coverage: CoverageCounts, opts: SetRule.Options) -> dict[str, int]:
+        pose = coverage.pose
         return {"profile": pose.get("profile-left", 0) + pose.get("profile-right", 0)}
 
     def check(self, ctx: SetContext, opts: SetRule.Options) -> Iterator[Hit]:
@@ -174,6 +186,7 @@ class MissingExpression(SetRule):
     """One of the four expressions is missing: edits that need it would have to invent it."""
 
     code = "EX10"
+    advice_rank = 5
     name = "missing-expression"
     summary = "one of neutral / smile / frown / surprise missing"
     default_severity = Severity.WARNING
@@ -181,18 +194,18 @@ class MissingExpression(SetRule):
 
     in_coverage = True
 
-    def tally(self, coverage: dict[str, Any], opts: SetRule.Options) -> dict[str, int]:
-        expr = coverage.get("expression", {})
+    def tally(self, coverage: CoverageCounts, opts: SetRule.Options) -> dict[str, int]:
+        expr = coverage.expression
         return {e: expr.get(e, 0) for e in REQUIRED_EXPRESSIONS}
 
     def undecided(self, ctx: SetContext, opts: SetRule.Options) -> dict[str, int]:
         """Expressions that kept photos may show (an unsure label, or a likely second reading): neither there nor
         missing."""
-        uncertain = ctx.coverage.get("expression_uncertain", {})
+        uncertain = ctx.coverage.expression_uncertain
         return {e: uncertain.get(e, 0) for e in REQUIRED_EXPRESSIONS}
 
     def check(self, ctx: SetContext, opts: SetRule.Options) -> Iterator[Hit]:
-        expr = ctx.coverage.get("expression", {})
+        expr = ctx.coverage.expression
         unsure = self.undecided(ctx, opts)
         gaps = [e for e, n in self.tally(ctx.coverage, opts).items() if not n]
         missing = [e for e in gaps if not unsure.get(e)]
@@ -213,6 +226,7 @@ class LightingNotVaried(SetRule):
     """All photos in one kind of light: the profile bakes that light into the face."""
 
     code = "LI10"
+    advice_rank = 6
     name = "lighting-not-varied"
     summary = "not both indoor and outdoor; or not both sunny and overcast outdoors; or only soft frontal face light"
     default_severity = Severity.WARNING
@@ -228,8 +242,8 @@ class LightingNotVaried(SetRule):
 
     in_coverage = True
 
-    def tally(self, coverage: dict[str, Any], opts: Options) -> dict[str, int]:
-        light = coverage.get("lighting", {})
+    def tally(self, coverage: CoverageCounts, opts: Options) -> dict[str, int]:
+        light = coverage.lighting
         wanted = (
             ("indoor", "outdoor", "sunny", "overcast") if opts.require_sunny_and_overcast else ("indoor", "outdoor")
         )
@@ -252,7 +266,7 @@ class LightingNotVaried(SetRule):
     def _setting(self, ctx: SetContext, opts: Options) -> Iterator[Hit]:
         """Speaks only of what was measured: a kind of light that unjudged photos may show is never asked for
         outright, and when most photos could not be judged, that is the finding."""
-        light = ctx.coverage.get("lighting", {})
+        light = ctx.coverage.lighting
         indoor, outdoor = light.get("indoor", 0), light.get("outdoor", 0)
         shots = len(ctx.shots)
         if not shots:

@@ -107,6 +107,8 @@ class IdentityMismatch(SetRule):
     default_severity = Severity.ERROR
     requires = _IDENTITY
     removes_photos = "on-error"  # a probable look-alike at warning level is for the user to compare
+    advice_rank = 1
+    advice_stage = "doubt"  # a kept look-alike is named before the photos to replace: "Check X.jpg ..."
 
     def check(self, ctx: SetContext, opts: ImageRule.Options) -> Iterator[Hit]:
         identity = ctx.identity
@@ -159,6 +161,8 @@ class MixedIdentities(SetRule):
     """Two or more people in comparable numbers: there is no single subject to build a profile of."""
 
     code = "ID02"
+    advice_rank = 0
+    advice_stage = "subject"  # who the set is about comes before anything else
     name = "mixed-identities"
     summary = "the set holds two or more people in comparable numbers: no single subject"
     default_severity = Severity.ERROR

@@ -14,6 +14,7 @@ class UnreadableImage(ImageRule):
     """The file cannot be decoded; the message says why."""
 
     code = "IQ01"
+    judges_unreadable = True
     name = "unreadable-image"
     summary = "the file cannot be decoded (corrupt, truncated, unsupported, decompression bomb, unreadable)"
     default_severity = Severity.ERROR

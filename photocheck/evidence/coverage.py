@@ -7,15 +7,15 @@ photos to replace), so that a photo that must be replaced or removed never fills
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
+from ..model import CoverageCounts
 from ..vocabulary import EXPRESSIONS, FACE_LIGHT_KEYS, LIGHTING_KEYS, POSE_BUCKETS, SETTINGS
 from . import PhotoEvidence
 
 
-def tally(photos: Iterable[PhotoEvidence]) -> dict[str, Any]:
-    """{"pose": {bucket: n}, "expression": {name: n}, "lighting": {key: n}, "face_light": {key: n},
-    "pose_expression": {bucket: {name: n}}}.
+def tally(photos: Iterable[PhotoEvidence]) -> CoverageCounts:
+    """Per pose bucket, expression, kind of light and face light, how many of `photos` show it; the pose x
+    expression grid; and the expressions photos may show (counted neither way).
 
     Lighting: `unknown` counts photos whose setting and light are both unknown; they count toward nothing else.
     Face light: each photo counts once for its direction and once for its hardness; `unknown` counts photos
@@ -52,5 +52,7 @@ def tally(photos: Iterable[PhotoEvidence]) -> dict[str, Any]:
             light[kind] += 1
         if setting == "unknown" and kind == "unknown":
             light["unknown"] += 1
-    return {"pose": pose, "expression": expr, "lighting": light, "face_light": face_light, "pose_expression": grid,
-            "expression_uncertain": uncertain}  # fmt: skip
+    return CoverageCounts(
+        pose=pose, expression=expr, lighting=light, face_light=face_light, pose_expression=grid,
+        expression_uncertain=uncertain,
+    )

@@ -14,30 +14,62 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from .._version import __version__
-from ..checks import REGISTRY, ImageContext, Rule, SetContext
-from ..evidence import PhotoEvidence, SetEvidence
+from ..checks import IMAGE_RULES, SET_RULES, ImageContext, SetContext, SetRule
+from ..evidence import PhotoEvidence, SetEvidence, build_evidence
 from ..evidence.coverage import tally
-from ..model import UNREADABLE_FOLDER, FaceResult, Finding, ImageFacts, ImageResult, Report, SetResult, Severity
+from ..evidence.subject import Reference
+from ..model import (
+    UNREADABLE_FOLDER, Coverage, FaceResult, Finding, ImageFacts, ImageResult, Report, SetResult, Severity,
+)  # fmt: skip
 from ..packs import AdviceOptions, Pack
-from ..vocabulary import SETTINGS
+from ..vocabulary import GAPS
 from . import scoring
 from .actions import decide
 from .advice import advise
 
-__all__ = ["judge_report", "judge_set"]
+__all__ = ["MIXED_PACKS", "judge_evidence", "judge_facts", "judge_report"]
 
 PerFileIgnores = Callable[[str], set[str]]
+# Report.pack when the sets were judged with different packs (each set's own is SetResult.pack)
+MIXED_PACKS = "mixed"
 
 
-def judge_set(
-    path: str, evidence: SetEvidence, pack: Pack, per_file_ignores: PerFileIgnores | None = None
+def judge_facts(
+    path: str,
+    facts: Sequence[ImageFacts],
+    pack: Pack,
+    *,
+    reference: Reference | None = None,
+    per_file_ignores: PerFileIgnores | None = None,
+    config: str | None = None,
 ) -> SetResult:
+    """The judge's front door: one set's recorded facts -> its result, with no photo and no model.
+
+    `check`, `photocheck judge`, the tests and the bench all come in here: the set's evidence is built once from
+    the facts and the pack's options, then judged. `reference` fixes the subject to a known identity;
+    `per_file_ignores(path)` gives the codes not to report for a photo; `config` is recorded on the result (the
+    config file the set was checked with and what it changes, shown in the set's header)."""
+    evidence = build_evidence(
+        facts, identity=pack.identity, classify=pack.classify, duplicates=pack.duplicates, reference=reference
+    )
+    return judge_evidence(path, evidence, pack, per_file_ignores, config=config)
+
+
+def judge_evidence(
+    path: str,
+    evidence: SetEvidence,
+    pack: Pack,
+    per_file_ignores: PerFileIgnores | None = None,
+    *,
+    config: str | None = None,
+) -> SetResult:
+    """One set's result from its evidence already built (`judge_facts` builds it)."""
     own = [_image_findings(p, evidence, pack, per_file_ignores) for p in evidence.photos]
 
     # a set of which nothing could be read (its folder cannot be listed) has that one finding and no other
     nothing_read = bool(evidence.facts) and all((f.error or "").startswith(UNREADABLE_FOLDER) for f in evidence.facts)
     set_rules = [] if nothing_read else _set_rules(pack, evidence.facts)
-    removal_rules = [c for c in set_rules if REGISTRY[c].removes_photos != "never"]
+    removal_rules = [c for c in set_rules if SET_RULES[c].removes_photos != "never"]
     other_rules = [c for c in set_rules if c not in removal_rules]
     removing = _run_set_rules(removal_rules, SetContext(evidence), pack, per_file_ignores)
 
@@ -48,8 +80,8 @@ def judge_set(
 
     kept = [p for p, i in zip(evidence.photos, images) if i.action == "keep"]
     to_replace = [p for p, i in zip(evidence.photos, images) if i.action == "replace"]
-    coverage = tally(kept)
-    ctx = SetContext(evidence, shots=[i for i in images if i.action == "keep"], coverage=coverage)
+    counts = tally(kept)
+    ctx = SetContext(evidence, shots=[i for i in images if i.action == "keep"], coverage=counts)
     set_findings = removing + _run_set_rules(other_rules, ctx, pack, per_file_ignores)
     set_findings.sort(key=_set_order)
 
@@ -58,12 +90,13 @@ def judge_set(
     undecided: list[str] = []
     holders: dict[str, list[str]] = {}
     for code in other_rules:
-        if not REGISTRY[code].in_coverage:
+        rule_cls = SET_RULES[code]
+        if not rule_cls.in_coverage:
             continue
-        rule, opts = REGISTRY[code](), pack.rules[code].options
-        targets.extend(rule.targets(ctx, opts))  # type: ignore[union-attr]
-        may_fill = rule.undecided(ctx, opts)  # type: ignore[union-attr]
-        for gap, n in rule.tally(coverage, opts).items():  # type: ignore[union-attr]
+        rule, opts = rule_cls(), pack.rules[code].options
+        targets.extend(rule.targets(ctx, opts))
+        may_fill = rule.undecided(ctx, opts)
+        for gap, n in rule.tally(counts, opts).items():
             if n:
                 continue
             if may_fill.get(gap):
@@ -73,44 +106,48 @@ def judge_set(
             # only a claim advice may make: a sure label ("your only frown"), said with "if this is you" when the
             # photo's subject is not verified as the set's person
             held = [
-                p.path for p in to_replace
-                if rule.tally(tally([p]), opts).get(gap) and sure_label(p, gap, pack.advice)  # type: ignore[union-attr]
-            ]  # fmt: skip
+                p.path for p in to_replace if rule.tally(tally([p]), opts).get(gap) and sure_label(p, gap, pack.advice)
+            ]
             if held:
                 holders[gap] = held
     coverage_share = scoring.coverage_share(targets)
-    coverage = {**coverage, "missing": missing, "undecided": undecided, "replace_only": tally(to_replace)}
+    coverage = Coverage(counts, tuple(missing), tuple(undecided), tally(to_replace))
 
     images.sort(key=lambda r: r.path)
     # coverage rules score through the coverage share, removing rules through their photos' 0: the rest is penalised
     penalised = [
-        f for f in set_findings if not REGISTRY[f.code].in_coverage and REGISTRY[f.code].removes_photos == "never"
+        f for f in set_findings if not SET_RULES[f.code].in_coverage and SET_RULES[f.code].removes_photos == "never"
     ]
     score = scoring.set_score([i.score for i in images], penalised, pack.scoring, coverage_share)
     any_not_kept = any(i.action != "keep" for i in images)
     any_set_error = any(f.severity is Severity.ERROR for f in set_findings)
+    unverified = {p.path for p in evidence.photos if not verified_subject(p, len(evidence.photos))}
     return SetResult(
         path=path,
         score=score,
         verdict=scoring.verdict(score, any_not_kept, any_set_error, pack.scoring),
         coverage=coverage,
-        advice=tuple(advise(images, set_findings, holders, unverified={
-            p.path for p in evidence.photos if not verified_subject(p, len(evidence.photos))})),
+        advice=tuple(advise(images, set_findings, holders, unverified=unverified)),
         findings=tuple(set_findings),
         images=tuple(images),
         rejected=tuple(sorted(i.path for i in images if i.action == "remove")),
         coverage_share=coverage_share,
+        config=config,
+        pack=pack.name,
     )
 
 
-def judge_report(sets: Sequence[SetResult], pack: Pack) -> Report:
+def judge_report(sets: Sequence[SetResult], *, pack_if_empty: str = "default") -> Report:
+    """The report over judged sets: the mean score, the worst verdict, and the pack: the one every set was judged
+    with, or MIXED_PACKS ("mixed") when they differ (`pack_if_empty` when there is no set)."""
     score = sum(s.score for s in sets) / len(sets) if sets else 0.0
+    names = sorted({s.pack for s in sets})
     return Report(
         photocheck_version=__version__,
         score=score,
         verdict=scoring.worst_verdict(s.verdict for s in sets),
         sets=tuple(sets),
-        pack=pack.name,
+        pack=names[0] if len(names) == 1 else (MIXED_PACKS if names else pack_if_empty),
     )
 
 
@@ -128,10 +165,10 @@ def _image_findings(
     skipped = per_file_ignores(facts.path) if per_file_ignores else set()
     findings: list[Finding] = []
     for code, setting in pack.rules.items():
-        rule = REGISTRY[code]
-        if rule.level != "image" or code in skipped:
+        rule = IMAGE_RULES.get(code)
+        if rule is None or code in skipped:
             continue
-        if facts.error and code != "IQ01":
+        if facts.error and not rule.judges_unreadable:
             continue
         if not facts.error and ("basic" in rule.requires and facts.basic is None):
             continue
@@ -139,14 +176,10 @@ def _image_findings(
             continue
         if "identity" in rule.requires and not facts.identity_measured:
             continue
-        for hit in rule().check(ctx, setting.options):  # type: ignore[arg-type]
+        for hit in rule().check(ctx, setting.options):
             findings.append(Finding(code, rule.name, setting.severity, hit.message, hit.fix))
     findings.sort(key=lambda f: (f.code, f.message))
     return findings
-
-
-_POSE_GAPS = frozenset({"profile", "frontal", "slight-left", "slight-right"})
-_LIGHT_GAPS = frozenset({*SETTINGS, "sunny", "overcast"})
 
 
 def verified_subject(photo: PhotoEvidence, set_size: int) -> bool:
@@ -167,12 +200,13 @@ def guessed_subject(photo: PhotoEvidence) -> bool:
 def sure_label(photo: PhotoEvidence, gap: str, opts: AdviceOptions) -> bool:
     """Whether advice may say this photo shows `gap` ("your only profile view", "your only outdoor photo"): its
     label is at least as sure as [advice] asks. (Whose face it is, `verified_subject` says.)"""
-    if gap in _LIGHT_GAPS:
+    kind = GAPS[gap].kind if gap in GAPS else None
+    if kind in ("setting", "light"):
         return float(photo.lighting.get("confidence") or 0.0) >= opts.claim_min_light_confidence
     labels = photo.subject_labels
     if labels is None or guessed_subject(photo):
         return False  # a face guessed among several, with no identity to say whose: no claim about it at all
-    if gap in _POSE_GAPS:
+    if kind == "pose":
         return (labels.pose_confidence or 0.0) >= opts.claim_min_pose_confidence
     return labels.expression_counted and (labels.expression_confidence or 0.0) >= opts.claim_min_expression_confidence
 
@@ -208,7 +242,7 @@ def _image_result(
 
 
 def _set_rules(pack: Pack, facts: Sequence[ImageFacts]) -> list[str]:
-    return [c for c in pack.rules if REGISTRY[c].level == "set" and _has_requirements(REGISTRY[c], facts)]
+    return [c for c in pack.rules if c in SET_RULES and _has_requirements(SET_RULES[c], facts)]
 
 
 def _run_set_rules(
@@ -216,8 +250,8 @@ def _run_set_rules(
 ) -> list[Finding]:
     out: list[Finding] = []
     for code in codes:
-        rule, setting = REGISTRY[code], pack.rules[code]
-        for hit in rule().check(ctx, setting.options):  # type: ignore[arg-type]
+        rule, setting = SET_RULES[code], pack.rules[code]
+        for hit in rule().check(ctx, setting.options):
             if hit.paths and per_file_ignores and all(code in per_file_ignores(p) for p in hit.paths):
                 continue
             severity = setting.severity.softer if hit.softer else setting.severity
@@ -230,16 +264,13 @@ def _removes(mode: str, severity: Severity) -> bool:
     return mode == "always" or (mode == "on-error" and severity is Severity.ERROR)
 
 
-def _has_requirements(rule: type[Rule], facts: Sequence[ImageFacts]) -> bool:
+def _has_requirements(rule: type[SetRule], facts: Sequence[ImageFacts]) -> bool:
     """Set rules that read faces or identity run only when those were measured."""
     if "faces" in rule.requires and all(f.faces is None for f in facts if not f.error):
         return False
     return not ("identity" in rule.requires and not any(f.identity_measured for f in facts))
 
 
-# order of set findings at one severity: identity, count, angles, expressions, light, repeats
-_ADVICE_ORDER = {"ID02": 0, "ID01": 1, "DS01": 2, "PO11": 3, "PO10": 4, "EX10": 5, "LI10": 6, "DS02": 7}
-
-
 def _set_order(f: Finding) -> tuple[int, int, str, tuple[str, ...]]:
-    return (-f.severity.rank, _ADVICE_ORDER.get(f.code, 9), f.code, f.paths)
+    """Set findings: the worst first; at one severity, by each rule's advice rank (SetRule.advice_rank)."""
+    return (-f.severity.rank, SET_RULES[f.code].advice_rank, f.code, f.paths)

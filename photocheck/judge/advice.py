@@ -1,32 +1,22 @@
 """What to do next, most important first; each photo is named in at most one line.
 
-Order: who the set is about (ID02), photos to remove, photos to replace (saying which gap only that photo
-fills: "Replace profile.jpg (your only profile view)"), then what to add: the count, and the gaps no photo
-to replace could fill.
+Order (each set rule's `advice_stage`): who the set is about (ID02), photos to remove, kept photos to check
+(ID01's doubts), photos to replace (saying which gap only that photo fills: "Replace profile.jpg (your only
+profile view)"), then what to add: the count, and the gaps no photo to replace could fill.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 
+from ..checks import SET_RULES
 from ..checks.base import file_name
 from ..model import UNREADABLE_FOLDER, Finding, ImageResult, Severity
+from ..vocabulary import gap_phrase
 
-# how a gap reads in "your only ... " (keys of the coverage rules' tallies)
-_GAP_NAMES = {
-    "profile": "profile view",
-    "frontal": "frontal view",
-    "slight-left": "turn to your left",
-    "slight-right": "turn to your right",
-    "neutral": "neutral expression",
-    "smile": "smile",
-    "frown": "frown",
-    "surprise": "surprised expression",
-    "indoor": "indoor photo",
-    "outdoor": "outdoor photo",
-    "sunny": "sunny photo",
-    "overcast": "overcast photo",
-}
+
+def _stage(f: Finding) -> str:
+    return SET_RULES[f.code].advice_stage
 
 
 def advise(
@@ -37,32 +27,24 @@ def advise(
 ) -> list[str]:
     """`set_findings` in report order; `holders`: for each missing gap that photos to replace show surely, those
     photos; `unverified`: photos whose subject is not verified as the set's person (a gap they show is claimed
-    only "if this is you")."""
+    only "if this is you"). Where each rule's lines go is its `advice_stage`; a removal's words its
+    `removal_advice`."""
     out: list[str] = []
     for f in set_findings:
-        if f.code == "ID02":
+        if _stage(f) == "subject":
             out += [line for _, line in f.advice] or [f.fix]
-    # remove: one line per finding that removes photos, naming each photo once
+    # remove: the lines of each finding that removes photos, naming each photo once
     named: set[str] = set()
-    by_path = {i.path: i for i in images}
+    actions = {i.path: i.action for i in images}
     for f in set_findings:
         drop = [p for p in f.removes if p not in named]  # the judge made every one of them "remove"
         if not drop:
             continue
         named.update(drop)
-        if f.code == "DS02":
-            keep = by_path[next(p for p in f.paths if p not in f.removes)]
-            # a copy that stays but is to replace is named in its own line below; each photo is named once
-            same = {
-                "keep": f": same shot as {file_name(keep.path)}",
-                "replace": ": an extra copy of a photo to replace below",
-            }.get(keep.action, ": an extra copy")
-            out.append(f"Remove {', '.join(file_name(p) for p in drop)}{same}")
-        else:
-            out += [f"Remove {file_name(p)}: {f.name}" for p in drop]
+        out += SET_RULES[f.code]().removal_advice(f, drop, actions)
     # doubts: a kept photo that may be someone else (ID01's warning), named once, before any photo to replace
     for f in set_findings:
-        if f.code == "ID01" and not f.removes and f.advice:
+        if _stage(f) == "doubt" and not f.removes and f.advice:
             fresh = [p for p in f.paths if p not in named]
             if fresh:
                 named.update(fresh)
@@ -87,14 +69,14 @@ def advise(
         role = ""
         if_you = ", if this is you" if img.path in unverified else ""
         if img.path in only:
-            role = f" (your only {' and '.join(_GAP_NAMES.get(g, g) for g in only[img.path])}{if_you})"
+            role = f" (your only {' and '.join(gap_phrase(g) for g in only[img.path])}{if_you})"
         elif img.path in shared:
-            role = f" (it has the {' and '.join(_GAP_NAMES.get(g, g) for g in shared[img.path])} the set lacks{if_you})"
+            role = f" (it has the {' and '.join(gap_phrase(g) for g in shared[img.path])} the set lacks{if_you})"
         fix = f" — {errors[0].fix}" if errors and errors[0].fix else ""
         out.append(f"Replace {file_name(img.path)}{role}: {reasons}{fix}")
     # add: what the set lacks that no photo to replace shows
     for f in set_findings:
-        if f.code in ("ID02", "ID01") or f.removes:
+        if _stage(f) != "add" or f.removes:
             continue
         if f.advice:
             out += [line for gap, line in f.advice if not (gap and holders.get(gap))]

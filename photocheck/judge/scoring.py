@@ -21,15 +21,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from ..checks import REGISTRY
 from ..model import Finding, Severity
 from ..packs import ScoringOptions
 
 _ORDER = {"ready": 0, "needs-work": 1, "not-ready": 2}
 
 
+def _unreadable(f: Finding) -> bool:
+    """A finding that the photo could not be read at all (IQ01: its rule judges unreadable photos)."""
+    rule = REGISTRY.get(f.code)
+    return rule is not None and rule.judges_unreadable
+
+
 def photo_score(findings: Iterable[Finding], opts: ScoringOptions, action: str = "keep") -> float:
     findings = list(findings)
-    if action == "remove" or any(f.code == "IQ01" for f in findings):
+    if action == "remove" or any(_unreadable(f) for f in findings):
         return 0.0
     penalty = {
         Severity.ERROR: opts.photo_penalty_error,

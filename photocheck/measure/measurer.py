@@ -10,6 +10,7 @@ import dataclasses
 import hashlib
 import os
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -212,6 +213,14 @@ class Measurer:
         raise TypeError(f"cannot check a {type(source).__name__}: give a path, bytes, a PIL image or a numpy array")
 
     # ------------------------------------------------------------------------------------ many photos
+    def worker_recipe(self) -> tuple[type[Measurer], dict[str, Any]]:
+        """How a worker process makes its measurer: the same analyzers as this one, and no cache (this process
+        stores what the workers measure)."""
+        return Measurer, {
+            "detector": self.detector_options, "limits": self.limits, "face_model": self.face_model,
+            "faces": self.measures_faces, "identity": self.measures_identity,
+        }  # fmt: skip
+
     def facts_many(self, paths: Sequence[str], progress: ProgressCallback | None = None) -> list[ImageFacts]:
         """Facts of many photo files, in the given order: cache hits here, the rest in `jobs` worker
         processes (models loaded once per worker). The result does not depend on `jobs`."""

@@ -13,15 +13,32 @@ import os
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any, Protocol
 
 from ..errors import ModelError
 from ..model import ImageFacts
 from .analyzers import failed_facts
+from .cache import FactsCache
 from .options import _EXTENSION_FORMATS
 
-if TYPE_CHECKING:
-    from .measurer import Measurer
+
+class ParallelMeasurer(Protocol):
+    """What `parallel_facts` needs of the measurer that calls it (the Measurer; this module never imports it, so
+    the two do not import each other)."""
+
+    @property
+    def jobs(self) -> int: ...
+
+    @property
+    def cache(self) -> FactsCache | None: ...
+
+    def facts(self, source: Any, name: str | None = None) -> ImageFacts: ...
+
+    def worker_recipe(self) -> tuple[Callable[..., Any], dict[str, Any]]:
+        """How a worker process makes its own measurer: a picklable factory (a class) and its keyword arguments."""
+        ...
+
 
 # below this much work (in 12 MP JPEG photos) the calling process measures everything: a spawned worker is ready
 # ~0.4 s after it is started and takes ~0.25 s more over its first photo (imports, then the models), time in
@@ -35,15 +52,13 @@ HEAVY_PHOTO_WEIGHT = 10
 _worker: Any = None  # the Measurer of this worker process
 
 
-def _start_worker(detector: Any, limits: Any, face_model: str | None, faces: bool, identity: bool) -> None:
+def _start_worker(make: Callable[..., Any], kwargs: dict[str, Any]) -> None:
+    """A worker's initializer: its own measurer, made as the calling process's recipe says."""
     global _worker
     from .allocator import keep_freed_buffers
-    from .measurer import Measurer
 
     keep_freed_buffers()
-
-    # the same analyzers as the parent; no cache (the parent stores what the workers measure)
-    _worker = Measurer(detector=detector, limits=limits, faces=faces, identity=identity, face_model=face_model)
+    _worker = make(**kwargs)
 
 
 def worker_count(paths: Sequence[str], jobs: int, cores: int) -> int:
@@ -64,7 +79,7 @@ def _measure(path: str) -> ImageFacts:
 
 
 def parallel_facts(
-    measurer: Measurer, paths: Sequence[str], indices: Sequence[int]
+    measurer: ParallelMeasurer, paths: Sequence[str], indices: Sequence[int]
 ) -> Iterator[tuple[int, ImageFacts]]:
     """(index, facts) for each path, in completion order. The calling process measures photos too, from the
     front of the list, while `jobs - 1` spawned workers start and then take photos from the back, two each at a
@@ -77,10 +92,7 @@ def parallel_facts(
             yield i, measurer.facts(path)
         return
     context = multiprocessing.get_context("spawn")
-    init = (
-        measurer.detector_options, measurer.limits, measurer.face_model,
-        measurer.measures_faces, measurer.measures_identity,
-    )  # fmt: skip
+    init = measurer.worker_recipe()
     pool = ProcessPoolExecutor(
         max_workers=workers, mp_context=context, initializer=_start_worker, initargs=init  # type: ignore[arg-type]
     )

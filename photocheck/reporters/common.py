@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from ..model import Finding, ImageResult, Report, SetResult
+from ..model import Finding, ImageResult, Report, SetResult, Severity
 
 
 @dataclass(frozen=True)
@@ -72,15 +72,9 @@ def located_findings(report: Report) -> Iterator[Located]:
                 yield Located(s, img.path, f, img)
 
 
-def pose_row_missing(pose: str, missing: Iterable[str]) -> bool:
-    """Is this pose row of the coverage grid one the judge found missing? ("profile" is either side.)"""
-    missing = set(missing)
-    return pose in missing or (pose.startswith("profile-") and "profile" in missing)
-
-
 def summary_line(report: Report) -> str:
     findings = report.all_findings()
-    by = {sev: sum(1 for f in findings if f.severity.value == sev) for sev in ("error", "warning", "info")}
+    by = {sev.value: sum(1 for f in findings if f.severity is sev) for sev in Severity}
     return (
         f"{len(findings)} finding{'s' if len(findings) != 1 else ''} ({by['error']} errors, {by['warning']} warnings, "
         f"{by['info']} info) — score {report.score:.0f}/100, {report.verdict}"

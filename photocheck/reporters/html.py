@@ -14,8 +14,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from ..model import ImageResult, Report, SetResult, Severity
-from ..vocabulary import ACTIONS, EXPRESSIONS, LIGHTING_KEYS, POSE_BUCKETS
-from .common import pose_row_missing
+from ..vocabulary import ACTIONS, EXPRESSIONS, LIGHTING_KEYS, POSE_BUCKETS, pose_row_missing
 
 _ENV = Environment(
     loader=FileSystemLoader(Path(__file__).resolve().parent / "templates"),
@@ -58,20 +57,19 @@ def _card(img: ImageResult, thumbnails: Mapping[str, str]) -> dict[str, Any]:
 
 
 def _coverage_view(s: SetResult) -> dict[str, Any]:
-    cov = s.coverage
-    missing = list(cov.get("missing", []))
-    undecided = set(cov.get("undecided", []))
-    spare = cov.get("replace_only", {})
-    grid = cov.get("pose_expression", {})
+    counts = s.coverage.counts
+    missing, undecided = set(s.coverage.missing), set(s.coverage.undecided)
+    spare = s.coverage.replace_only
+    grid = counts.pose_expression
     return {
-        "columns": [(e, e in missing, spare.get("expression", {}).get(e, 0), e in undecided) for e in EXPRESSIONS],
+        "columns": [(e, e in missing, spare.expression.get(e, 0) if spare else 0, e in undecided) for e in EXPRESSIONS],
         "grid": [
-            (p, [(e, grid.get(p, {}).get(e, 0)) for e in EXPRESSIONS], cov.get("pose", {}).get(p, 0),
-             pose_row_missing(p, missing), spare.get("pose", {}).get(p, 0))
+            (p, [(e, grid.get(p, {}).get(e, 0)) for e in EXPRESSIONS], counts.pose.get(p, 0),
+             pose_row_missing(p, missing), spare.pose.get(p, 0) if spare else 0)
             for p in POSE_BUCKETS
         ],
-        "lights": [(k, cov.get("lighting", {}).get(k, 0), k in missing, k in undecided) for k in LIGHTING_KEYS],
-        "face_light": [(k, n) for k, n in cov.get("face_light", {}).items() if n],
+        "lights": [(k, counts.lighting.get(k, 0), k in missing, k in undecided) for k in LIGHTING_KEYS],
+        "face_light": [(k, n) for k, n in counts.face_light.items() if n],
     }  # fmt: skip
 
 
@@ -85,7 +83,7 @@ def render_html(report: Report, *, thumbnails: Mapping[str, str] | None = None, 
                             key=lambda c: (_ACTION_ORDER[c["action"]], c["name"])),
             "set_findings": sorted(s.findings, key=lambda f: (-f.severity.rank, f.code)),
             "usable": len(s.usable_images),
-            **(_coverage_view(s) if s.coverage else {"columns": [], "grid": [], "lights": [], "face_light": []}),
+            **_coverage_view(s),
         })  # fmt: skip
     template = _ENV.get_template("report.html.j2")
     return template.render(report=report, sets=sets, Severity=Severity)

@@ -56,7 +56,7 @@ def _set(s: SetResult) -> dict[str, Any]:
         "path": s.path,
         "score": _r(s.score),
         "verdict": s.verdict,
-        "coverage": s.coverage,
+        "coverage": s.coverage.to_dict(),
         "coverage_share": _r(s.coverage_share, 3),
         "usable": len(s.usable_images),
         "config": s.config,

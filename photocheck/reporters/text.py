@@ -10,9 +10,9 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
-from ..model import Report, SetResult, Severity
-from ..vocabulary import EXPRESSIONS, LIGHTING_KEYS, POSE_BUCKETS, plural
-from .common import pose_row_missing, visible_report
+from ..model import Coverage, Report, SetResult, Severity
+from ..vocabulary import EXPRESSIONS, LIGHTING_KEYS, POSE_BUCKETS, plural, pose_row_missing
+from .common import visible_report
 
 _STYLE = {"ready": "bold green", "needs-work": "bold yellow", "not-ready": "bold red"}
 _SEV = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
@@ -89,15 +89,14 @@ def _identity_summary(s: SetResult) -> str:
 _ACTION_STYLE = {"remove": "bold red", "replace": "bold yellow"}
 
 
-def coverage_grid(coverage: dict[str, Any]) -> list[str]:
+def coverage_grid(coverage: Coverage) -> list[str]:
     """Pose x expression counts of the photos to keep, and the light (rich markup): empty cells as a dim dot,
     what the judge found missing in yellow, "+n" where only photos to replace show it, "?" for a kind of light
     that unjudged photos may show."""
-    grid = coverage.get("pose_expression", {})
-    pose_total = coverage.get("pose", {})
-    missing = set(coverage.get("missing", []))
-    spare = coverage.get("replace_only", {})
-    undecided = set(coverage.get("undecided", []))
+    counts = coverage.counts
+    grid, pose_total = counts.pose_expression, counts.pose
+    missing, undecided = set(coverage.missing), set(coverage.undecided)
+    spare = coverage.replace_only
     # an expression only unsure labels show: "?" after it (neither counted nor missing)
     head = "".join(
         f"[yellow]{e:>9}[/]" if e in missing else (f"{e + '?':>9}" if e in undecided else f"{e:>9}") for e in EXPRESSIONS
@@ -108,18 +107,18 @@ def coverage_grid(coverage: dict[str, Any]) -> list[str]:
         cells = "".join(f"{row.get(e, 0):>9}" if row.get(e) else f"[dim]{'·':>9}[/]" for e in EXPRESSIONS)
         n = pose_total.get(pose, 0)
         label = f"[yellow]{pose:<19}[/]" if pose_row_missing(pose, missing) else f"{pose:<19}"
-        extra = spare.get("pose", {}).get(pose, 0)
+        extra = spare.pose.get(pose, 0) if spare else 0
         more = f"  [yellow]+{extra} to replace[/]" if extra else ""
         lines.append(f"    {label}{cells}{n:>9}{more}")
-    light = coverage.get("lighting", {})
+    light = counts.lighting
     # a kind no judged photo shows but unjudged photos may: "?", never marked missing
     parts = [
         f"[yellow]{k} {light.get(k, 0)}[/]" if k in missing else (f"{k} ?" if k in undecided else f"{k} {light.get(k, 0)}")
         for k in LIGHTING_KEYS
     ]
     lines.append(f"    {'light':<19}" + " · ".join(parts))
-    face_light = coverage.get("face_light")
-    if face_light:  # reports written before the face-light measures have none
+    face_light = counts.face_light
+    if face_light:
         lines.append(f"    {'light on the face':<19}" + " · ".join(f"{k} {n}" for k, n in face_light.items() if n))
     return lines
 
