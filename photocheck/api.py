@@ -61,7 +61,7 @@ class Checker:
         self.measurer = Measurer(
             detector=self.pack.detector,
             limits=self.pack.limits,
-            faces="faces" in needs or identity or measure_all,
+            faces="faces" in needs or identity,
             identity=identity,
             face_model=face_model,
             cache=cache,

@@ -8,17 +8,18 @@ import dataclasses
 import json
 import os
 import sys
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from . import RecordedSet, Reference, judge_facts, judge_report, read_facts_file, write_facts_file
+from . import RecordedSet, Reference, judge_facts, judge_report, read_facts_file
 from ._version import __version__
 from .checks import REGISTRY, rule_code
 from .checks.base import rule_doc
 from .errors import ConfigError, ExitCode, ModelError
+from .facts_file import facts_text
 from .measure.cache import CACHE_ENV
 from .model import Report, SetResult
 from .packs import Pack, load_pack
@@ -516,16 +517,8 @@ def facts_cmd(paths: tuple[str, ...], output: str | None, **kw: Any) -> None:
     except (ConfigError, ModelError) as e:
         click.echo(f"photocheck: error: {e}", err=True)
         sys.exit(ExitCode.ERROR)
-    if output:
-        try:
-            write_facts_file(recorded, output)
-        except OSError as e:
-            click.echo(f"photocheck: error: cannot write {output}: {e.strerror or e}", err=True)
-            sys.exit(ExitCode.ERROR)
-        return
-    from .facts_file import facts_dict
-
-    _write_or_print(json.dumps(facts_dict(recorded), indent=1) + "\n", None)
+    if not _write_or_print(facts_text(recorded), output):
+        sys.exit(ExitCode.ERROR)
 
 
 @main.command("judge")
@@ -547,14 +540,15 @@ def judge_cmd(facts_file: str, **kw: Any) -> None:
     """Re-judge facts recorded by `photocheck facts`, with any pack or flags, without reading a photo or
     loading a model: the same report `check` gives for those photos (sets grouped by config as `check` does)."""
     try:
-        recorded = {s.path: s for s in read_facts_file(facts_file)}
+        recorded = read_facts_file(facts_file)
         reference = Reference.load(kw["reference"]) if kw.get("reference") else None
-        groups = _config_groups(list(recorded) or ["."], kw)
+        groups = _config_groups([s.path for s in recorded] or ["."], kw)
         gated: list[tuple[SetResult, Settings]] = []
         for group in groups:
-            for path in (p for p in group.paths if p in recorded):
+            members = set(group.paths)
+            for s in (s for s in recorded if s.path in members):  # every recorded set, in the file's order
                 result = judge_facts(
-                    path, recorded[path].facts, group.pack, reference=reference,
+                    s.path, s.facts, group.pack, reference=reference,
                     per_file_ignores=group.per_file_ignores, config=group.settings.provenance(),
                 )  # fmt: skip
                 gated.append((result, group.settings))

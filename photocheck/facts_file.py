@@ -21,7 +21,7 @@ from .errors import ConfigError
 from .model import FactsError, ImageFacts
 from .safe_files import read_regular_file
 
-__all__ = ["FACTS_FORMAT", "FACTS_VERSION", "MAX_FACTS_FILE_BYTES", "RecordedSet", "facts_dict", "read_facts",
+__all__ = ["FACTS_FORMAT", "FACTS_VERSION", "MAX_FACTS_FILE_BYTES", "RecordedSet", "facts_dict", "facts_text", "read_facts",
            "read_facts_file", "write_facts_file"]  # fmt: skip
 
 FACTS_FORMAT = "photocheck-facts"
@@ -47,10 +47,15 @@ def facts_dict(sets: Sequence[RecordedSet]) -> dict[str, Any]:
     }
 
 
+def facts_text(sets: Sequence[RecordedSet]) -> str:
+    """The facts file's text for these sets."""
+    return json.dumps(facts_dict(sets), indent=1) + "\n"
+
+
 def write_facts_file(sets: Sequence[RecordedSet], path: str | os.PathLike[str]) -> None:
     """Write the facts file (OSError when it cannot be written)."""
     with open(path, "w", encoding="utf-8") as out:
-        out.write(json.dumps(facts_dict(sets), indent=1) + "\n")
+        out.write(facts_text(sets))
 
 
 def read_facts_file(path: str | os.PathLike[str]) -> list[RecordedSet]:

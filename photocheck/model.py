@@ -331,9 +331,9 @@ class Coverage:
     to replace (what the set would lose by dropping them)."""
 
     counts: CoverageCounts
+    replace_only: CoverageCounts
     missing: tuple[str, ...] = ()
     undecided: tuple[str, ...] = ()
-    replace_only: CoverageCounts | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON contract's `coverage` object (SPEC §4): the counts, then missing, undecided, replace_only."""
@@ -341,7 +341,7 @@ class Coverage:
             **self.counts.to_dict(),
             "missing": list(self.missing),
             "undecided": list(self.undecided),
-            "replace_only": self.replace_only.to_dict() if self.replace_only is not None else {},
+            "replace_only": self.replace_only.to_dict(),
         }
 
 

@@ -376,7 +376,8 @@ def _rule_setting(rule: type[Rule], table: dict[str, Any], where: str) -> RuleSe
         try:
             severity = Severity(raw)
         except ValueError:
-            raise ConfigError(f"{where}: severity {raw!r} is not one of {', '.join(s.value for s in Severity)}") from None
+            known = ", ".join(s.value for s in Severity)
+            raise ConfigError(f"{where}: severity {raw!r} is not one of {known}") from None
     moved = [k for k in table if rule.code == "DS02" and k.replace("-", "_") in _DUPLICATE_FIELDS]
     if moved:
         raise ConfigError(f"{where}: {moved[0]!r} is a [duplicates] option now (it shapes every count, not only DS02)")

@@ -47,6 +47,7 @@ def test_no_module_imports_one_that_imports_it_back():
 
 def test_the_front_end_contract_catches_a_direct_import(tmp_path):
     """The new contract is not vacuous: a CLI that imports the judge itself breaks it."""
+    import os
     import shutil as _shutil
 
     copy = tmp_path / "repo"
@@ -55,5 +56,5 @@ def test_the_front_end_contract_catches_a_direct_import(tmp_path):
     cli = copy / "photocheck" / "cli.py"
     cli.write_text(cli.read_text(encoding="utf-8") + "\nfrom .judge import judge_evidence  # noqa\n", encoding="utf-8")
     run = subprocess.run([_tool("lint-imports")], cwd=copy, capture_output=True, text=True, timeout=300,
-                         env={**__import__("os").environ, "PYTHONPATH": str(copy)})  # fmt: skip
+                         env={**os.environ, "PYTHONPATH": str(copy)})  # fmt: skip
     assert run.returncode != 0 and "the package face BROKEN" in run.stdout.replace("\n", " "), run.stdout

@@ -111,7 +111,7 @@ def judge_evidence(
             if held:
                 holders[gap] = held
     coverage_share = scoring.coverage_share(targets)
-    coverage = Coverage(counts, tuple(missing), tuple(undecided), tally(to_replace))
+    coverage = Coverage(counts, replace_only=tally(to_replace), missing=tuple(missing), undecided=tuple(undecided))
 
     images.sort(key=lambda r: r.path)
     # coverage rules score through the coverage share, removing rules through their photos' 0: the rest is penalised

@@ -62,10 +62,10 @@ def _coverage_view(s: SetResult) -> dict[str, Any]:
     spare = s.coverage.replace_only
     grid = counts.pose_expression
     return {
-        "columns": [(e, e in missing, spare.expression.get(e, 0) if spare else 0, e in undecided) for e in EXPRESSIONS],
+        "columns": [(e, e in missing, spare.expression.get(e, 0), e in undecided) for e in EXPRESSIONS],
         "grid": [
             (p, [(e, grid.get(p, {}).get(e, 0)) for e in EXPRESSIONS], counts.pose.get(p, 0),
-             pose_row_missing(p, missing), spare.pose.get(p, 0) if spare else 0)
+             pose_row_missing(p, missing), spare.pose.get(p, 0))
             for p in POSE_BUCKETS
         ],
         "lights": [(k, counts.lighting.get(k, 0), k in missing, k in undecided) for k in LIGHTING_KEYS],

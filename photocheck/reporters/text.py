@@ -107,7 +107,7 @@ def coverage_grid(coverage: Coverage) -> list[str]:
         cells = "".join(f"{row.get(e, 0):>9}" if row.get(e) else f"[dim]{'·':>9}[/]" for e in EXPRESSIONS)
         n = pose_total.get(pose, 0)
         label = f"[yellow]{pose:<19}[/]" if pose_row_missing(pose, missing) else f"{pose:<19}"
-        extra = spare.pose.get(pose, 0) if spare else 0
+        extra = spare.pose.get(pose, 0)
         more = f"  [yellow]+{extra} to replace[/]" if extra else ""
         lines.append(f"    {label}{cells}{n:>9}{more}")
     light = counts.lighting
@@ -117,9 +117,7 @@ def coverage_grid(coverage: Coverage) -> list[str]:
         for k in LIGHTING_KEYS
     ]
     lines.append(f"    {'light':<19}" + " · ".join(parts))
-    face_light = counts.face_light
-    if face_light:
-        lines.append(f"    {'light on the face':<19}" + " · ".join(f"{k} {n}" for k, n in face_light.items() if n))
+    lines.append(f"    {'light on the face':<19}" + " · ".join(f"{k} {n}" for k, n in counts.face_light.items() if n))
     return lines
 
 
