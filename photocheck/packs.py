@@ -23,6 +23,7 @@ from .evidence.labels import ClassifyOptions, ExpressionOptions, LightingOptions
 from .evidence.subject import IdentityOptions
 from .measure.options import DetectorOptions, LoadLimits
 from .model import Severity
+from .option_bounds import bounded, bounds_of, choices_of
 from .resources import rules_dir
 from .safe_files import FileTooLarge, NotARegularFile, read_regular_file
 
@@ -33,14 +34,15 @@ MAX_CONFIG_BYTES = 1 << 20  # a config or pack file is a few KB; one found in a 
 class ScoringOptions:
     """SPEC: one score formula (see scoring.py). Photo: 100 minus penalties. Set: quality and coverage."""
 
-    photo_penalty_error: float = 40.0
-    photo_penalty_warning: float = 10.0
-    photo_penalty_info: float = 0.0
-    set_penalty_error: float = 25.0
-    set_penalty_warning: float = 8.0
-    quality_weight: float = 0.7  # set score = this x photo quality + the rest x coverage
-    ready_min_score: float = 85.0  # and no error finding anywhere
-    not_ready_below: float = 50.0  # or any set-level error
+    photo_penalty_error: float = bounded(40.0, 0.0, 100.0)
+    photo_penalty_warning: float = bounded(10.0, 0.0, 100.0)
+    photo_penalty_info: float = bounded(0.0, 0.0, 100.0)
+    set_penalty_error: float = bounded(25.0, 0.0, 100.0)
+    set_penalty_warning: float = bounded(8.0, 0.0, 100.0)
+    # set score = this x photo quality + the rest x coverage; 7 gave "score 535/100"
+    quality_weight: float = bounded(0.7, 0.0, 1.0)
+    ready_min_score: float = bounded(85.0, 0.0, 100.0)  # and no error finding anywhere
+    not_ready_below: float = bounded(50.0, 0.0, 100.0)  # or any set-level error
 
 
 @dataclass(frozen=True)
@@ -50,9 +52,11 @@ class AdviceOptions:
     person (not a possible look-alike, not an unverifiable profile, not a guessed face in a group photo). Below
     these, the photo is named without the claim."""
 
-    claim_min_expression_confidence: float = 0.75  # the expression head's probability of the label
-    claim_min_pose_confidence: float = 0.7  # the pose bucket's confidence (labels.pose_confidence)
-    claim_min_light_confidence: float = 0.8  # EXIF reads 0.9; the scene head its probability of the setting
+    claim_min_expression_confidence: float = bounded(0.75, 0.0, 1.0)  # the expression head's probability of the label
+    claim_min_pose_confidence: float = bounded(0.7, 0.0, 1.0)  # the pose bucket's confidence (labels.pose_confidence)
+    claim_min_light_confidence: float = bounded(
+        0.8, 0.0, 1.0
+    )  # EXIF reads 0.9; the scene head its probability of the setting
 
 
 @dataclass(frozen=True)
@@ -90,69 +94,6 @@ def _hint(word: str, choices: list[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-# allowed ranges (inclusive) of options whose sense needs more than "a finite number, not negative" (the rule
-# for every other number); a value outside ends the run with exit 2 naming the file, the key and the range
-_CHOICES: dict[str, tuple[str, ...]] = {"small_faces": ("tiles", "blazeface")}
-_RANGES: dict[str, tuple[float, float]] = {
-    "quality_weight": (0.0, 1.0),  # the set score mixes photo quality and coverage: 7 gave "score 535/100"
-    "ready_min_score": (0.0, 100.0),
-    "not_ready_below": (0.0, 100.0),
-    "photo_penalty_error": (0.0, 100.0),
-    "photo_penalty_warning": (0.0, 100.0),
-    "photo_penalty_info": (0.0, 100.0),
-    "set_penalty_error": (0.0, 100.0),
-    "set_penalty_warning": (0.0, 100.0),
-    "max_faces": (1, 50),  # 0 made MediaPipe refuse the model, reported as a corrupt face model
-    "min_detection_confidence": (0.0, 1.0),
-    "tile_when_largest_face_below": (0.0, 1.0),
-    "tile_overlap": (0.0, 0.9),
-    "profile_min_size": (0.0, 1.0),
-    "profile_scale_step": (1.01, 2.0),  # OpenCV's cascade needs a scale factor above 1
-    "face_boxes_long_side": (64, 4096),
-    "face_boxes_min_score": (0.0, 1.0),
-    "small_face_min_score": (0.0, 1.0),
-    "face_boxes_add_score": (0.0, 1.0),
-    "implausible_face_area_ratio": (0.0, 1.0),
-    "pose_average_below_yaw": (0.0, 90.0),
-    "face_boxes_from_yaw": (0.0, 90.0),
-    "max_distance": (0.01, 2.0),  # dlib descriptor distances; <= 0 or nan made identity grouping loop
-    "link_distance": (0.01, 2.0),
-    "same_person_below": (0.0, 2.0),
-    "turned_max_distance": (0.01, 2.0),
-    "min_spread": (0.001, 1.0),  # the robust spread divides: never 0
-    "count_min_confidence": (0.0, 1.0),
-    "may_show_min": (0.0, 1.0),
-    "indoor_max_probability": (0.0, 1.0),
-    "outdoor_min_probability": (0.0, 1.0),
-    "probable_z": (0.0, 1000.0),
-    "outlier_z": (0.0, 1000.0),
-    "vouch_distance": (0.0, 2.0),
-    "expression_extra_distance": (0.0, 0.5),
-    "relative_min_members": (1, 10_000),
-    "mixed_min_ratio": (0.0, 1.0),
-    "unreadable_min_relative_height": (0.0, 1.0),
-    "max_abs_yaw": (0.0, 90.0),
-    "tilt_max_yaw": (0.0, 91.0),
-    "claim_min_expression_confidence": (0.0, 1.0),
-    "claim_min_pose_confidence": (0.0, 1.0),
-    "claim_min_light_confidence": (0.0, 1.0),
-    "max_yaw_difference": (0.0, 180.0),
-    "native_detail_ratio": (0.01, 1.0),
-    "keep_detail_tolerance": (0.0, 1.0),
-    "keep_quality_tolerance": (0.0, 100.0),
-    "frontal_max_yaw": (0.0, 90.0),
-    "slight_max_yaw": (0.0, 90.0),
-    "three_quarter_max_yaw": (0.0, 90.0),
-    "max_photos_per_set": (1, 1_000_000),
-    "max_seconds_per_photo": (0.1, 86_400.0),
-    # limits that refused every photo at 0: at least a 1K photo's pixels (1024 x 1024) and one MiB of file
-    "max_pixels": (1 << 20, 4_000_000_000),
-    "max_file_bytes": (1 << 20, 1 << 40),
-    "draft_min_long_side": (256, 1 << 20),
-    "reduce_min_short_side": (256, 1 << 20),
-    "max_jpeg_padding_bytes": (0, 1 << 20),
-}
-
 # a pack may extend a pack that extends another ...: this many levels is far beyond any real use (a chain of
 # 1,500 packs ran out of Python's stack)
 MAX_EXTENDS_DEPTH = 32
@@ -175,14 +116,16 @@ def _at(where: str, key: str) -> str:
     return where
 
 
-def _check_range(attr: str, key: str, value: Any, default: Any, where: str) -> None:
+def _check_range(field: dataclasses.Field[Any], key: str, value: Any, where: str) -> None:
+    """The bounds declared beside the field (option_bounds.bounded), or "finite, not negative"."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return
     if not math.isfinite(value):
         raise ConfigError(f"{_at(where, key)}: option {key!r} = {value!r} must be a finite number")
-    lo, hi = _RANGES.get(attr, (0.0 if default >= 0 else -math.inf, math.inf))
+    lo, hi = bounds_of(field)
     if not lo <= value <= hi:
-        allowed = f"{lo:g}..{hi:g}" if math.isfinite(hi) else f">= {lo:g}"
+        show = (lambda v: str(int(v))) if isinstance(field.default, int) else (lambda v: f"{v:g}")  # no 1.04858e+06
+        allowed = f"{show(lo)}..{show(hi)}" if math.isfinite(hi) else f">= {show(lo)}"
         raise ConfigError(f"{_at(where, key)}: option {key!r} = {value!r} is out of range (allowed: {allowed})")
 
 
@@ -211,12 +154,13 @@ def _build(cls: type, table: dict[str, Any], where: str) -> Any:
                 f"{_at(where, key)}: option {key!r} must be {type(default).__name__}, got {type(value).__name__} "
                 f"{value!r}"
             )
-        if attr in _CHOICES and value not in _CHOICES[attr]:
+        choices = choices_of(fields[attr])
+        if choices is not None and value not in choices:
             raise ConfigError(
-                f"{_at(where, key)}: option {key!r} = {value!r} is not one of {', '.join(_CHOICES[attr])}"
-                f"{_hint(str(value), list(_CHOICES[attr]))}"
+                f"{_at(where, key)}: option {key!r} = {value!r} is not one of {', '.join(choices)}"
+                f"{_hint(str(value), list(choices))}"
             )
-        _check_range(attr, key, value, default, where)
+        _check_range(fields[attr], key, value, where)
         values[attr] = value
     return cls(**values)
 

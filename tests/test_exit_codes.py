@@ -181,7 +181,7 @@ def test_no_photos_found_is_said_and_is_a_usage_error(tmp_path):
         ("identity", "link-distance", "-0.1", "0.01..2"),  # made identity grouping loop
         ("identity", "max-distance", "nan", None),
         ("detector", "profile-scale-step", "1.0", "1.01..2"),
-        ("limits", "max-photos-per-set", "0", "1..1e+06"),
+        ("limits", "max-photos-per-set", "0", "1..1000000"),
         ("duplicates", "max-image-hash-distance", "-3", ">= 0"),
     ],
 )

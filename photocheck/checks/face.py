@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ..model import Severity
+from ..option_bounds import bounded
 from .base import Hit, ImageContext, ImageRule, register
 
 _FACE = frozenset({"basic", "faces"})
@@ -108,7 +109,7 @@ class FaceOccluded(ImageRule):
     @dataclass(frozen=True)
     class Options:
         max_lower_face_mismatch: float = 18.0
-        max_abs_yaw: float = 45.0  # beyond this the lower-face samples fall beside the face
+        max_abs_yaw: float = bounded(45.0, 0.0, 90.0)  # beyond this the lower-face samples fall beside the face
 
     def check(self, ctx: ImageContext, opts: Options) -> Iterator[Hit]:
         s = ctx.subject

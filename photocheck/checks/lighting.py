@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ..model import Severity
+from ..option_bounds import bounded
 from .base import Hit, ImageContext, ImageRule, register
 
 _FACE = frozenset({"basic", "faces"})
@@ -76,7 +77,7 @@ class UnevenFaceLighting(ImageRule):
     @dataclass(frozen=True)
     class Options:
         max_side_difference_stops: float = 3.0
-        max_abs_yaw: float = 25.0  # a turned face shows one cheek less lit by nature
+        max_abs_yaw: float = bounded(25.0, 0.0, 90.0)  # a turned face shows one cheek less lit by nature
 
     def check(self, ctx: ImageContext, opts: Options) -> Iterator[Hit]:
         s = ctx.subject

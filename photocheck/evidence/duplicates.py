@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..model import FaceFacts, ImageFacts
+from ..option_bounds import bounded
 from .labels import ExpressionOptions, expression
 from .subject import distance, prominent_face
 
@@ -45,14 +46,14 @@ class DuplicateOptions:
     max_expression_difference: float = 0.03  # mean absolute blendshape difference
     # two faces turned this much apart (degrees of yaw; a mirror image compared as one) are two photos, whatever
     # the hashes say. Copies of 25 corpus photos (resized, re-encoded, cropped, letterboxed, mirrored): at most 5.2
-    max_yaw_difference: float = 8.0
+    max_yaw_difference: float = bounded(8.0, 0.0, 180.0)
     # the copy to keep: a picture's fine-detail ratio (IQ03's measure) under this is discounted as an upscale, its
     # face height scaled by ratio / this (native corpus photos read 0.25 and more but two, upscales 0.14-0.18)
-    native_detail_ratio: float = 0.25
+    native_detail_ratio: float = bounded(0.25, 0.01, 1.0)
     # ... copies within this share of the best real face height count as equally detailed; among them the least
     # compressed (JPEG quality within keep-quality-tolerance of the best), then the most pixels, wins
-    keep_detail_tolerance: float = 0.1
-    keep_quality_tolerance: float = 10.0
+    keep_detail_tolerance: float = bounded(0.1, 0.0, 1.0)
+    keep_quality_tolerance: float = bounded(10.0, 0.0, 100.0)
 
 
 @dataclass(frozen=True)

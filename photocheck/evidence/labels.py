@@ -11,20 +11,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..model import FaceFacts, LightingFacts
+from ..option_bounds import bounded
 from . import heads
 
 
 @dataclass(frozen=True)
 class PoseOptions:
-    frontal_max_yaw: float = 15.0
-    slight_max_yaw: float = 35.0
-    three_quarter_max_yaw: float = 55.0
+    frontal_max_yaw: float = bounded(15.0, 0.0, 90.0)
+    slight_max_yaw: float = bounded(35.0, 0.0, 90.0)
+    three_quarter_max_yaw: float = bounded(55.0, 0.0, 90.0)
     # a face turned this far or more has no measurable tilt: at a side view the pose network's (and the
     # landmarker's) roll and pitch trade places (gimbal lock), so PO01 judges no tilt there and the set's level
     # leaves such faces out. AFLW2000-3D (bench/pose_benchmark.py, by the estimated |yaw|): pitch / roll error
     # 3.5 / 1.5° under 30°, 6.5 / 4.3° at 55-65°, 11.2 / 9.1° at 65-75°, 23.7 / 21.3° from 75° on, where 7 of 14
     # upright heads read a tilt over 30°; on the corpus 10 of 17 upright profiles were flagged
-    tilt_max_yaw: float = 65.0
+    tilt_max_yaw: float = bounded(65.0, 0.0, 91.0)
 
 
 @dataclass(frozen=True)
@@ -35,11 +36,11 @@ class ExpressionOptions:
     # a label whose probability is under this is shown with "?" and counts neither way in the coverage: it does
     # not fill the set's expression, and the advice does not ask for one (held-out corpus faces: 80 % of the labels
     # count from here, 12 % of those wrong, against 21 % wrong if every label counted)
-    count_min_confidence: float = 0.6
+    count_min_confidence: float = bounded(0.6, 0.0, 1.0)
     # a kept photo whose face gives an expression at least this probability "may show" it: that expression is
     # then neither present nor missing, and never asked for outright (held out: 3.7 % of faces "may show" an
     # expression they do not, which keeps a missing expression asked for in most sets)
-    may_show_min: float = 0.25
+    may_show_min: float = bounded(0.25, 0.0, 1.0)
 
 
 @dataclass(frozen=True)
@@ -55,8 +56,8 @@ class LightingOptions:
     indoor_max_light_value: float = 8.5
     # without a decisive EXIF light value, the scene head's P(outdoor) decides: outdoor from
     # outdoor-min-probability, indoor up to indoor-max-probability, unknown between (bench/fit_heads.py's band)
-    indoor_max_probability: float = 0.4
-    outdoor_min_probability: float = 0.55
+    indoor_max_probability: float = bounded(0.4, 0.0, 1.0)
+    outdoor_min_probability: float = bounded(0.55, 0.0, 1.0)
     # the light on the subject's face (face_light.py), judged on faces turned less than face-light-max-yaw (beyond, one
     # cheek is foreshortened and the comparison says more about the pose than the light)
     face_light_max_yaw: float = 30.0

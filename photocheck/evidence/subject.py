@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from ..errors import ConfigError
 from ..model import FaceFacts, ImageFacts
+from ..option_bounds import bounded
 from ..safe_files import read_regular_file
 from .labels import ExpressionOptions, expression
 
@@ -36,36 +37,36 @@ class IdentityOptions:
 
     # absolute bounds around the set-relative decision: farther than max-distance from the subject is
     # another person in any set (ID01 error); within same-person-below is the same person in any set
-    max_distance: float = 0.6
-    same_person_below: float = 0.40
-    link_distance: float = 0.5  # faces this close are linked into one person while finding who recurs
+    max_distance: float = bounded(0.6, 0.01, 2.0)  # dlib descriptor distances; <= 0 or nan made grouping loop
+    same_person_below: float = bounded(0.40, 0.0, 2.0)
+    link_distance: float = bounded(0.5, 0.01, 2.0)  # faces this close are linked into one person while finding who recurs
     # between the bounds the set decides: a face `outlier-z` robust spreads (median / MAD of the members'
     # leave-one-out distances, the spread at least `min-spread`) beyond the members is a clear outlier (ID01
     # error); `probable-z` spreads, with no other photo of the set within `vouch-distance` of it, a probable
     # one (ID01 warning: compare). A true member that stands out (a childhood or a restored photo) has a photo
     # of its time or kind near it; a stranger has none. With fewer than `relative-min-members` other members
     # the fixed max-distance alone decides
-    probable_z: float = 3.5
-    vouch_distance: float = 0.55
-    outlier_z: float = 10.0
-    min_spread: float = 0.04
-    relative_min_members: int = 4
+    probable_z: float = bounded(3.5, 0.0, 1000.0)
+    vouch_distance: float = bounded(0.55, 0.0, 2.0)
+    outlier_z: float = bounded(10.0, 0.0, 1000.0)
+    min_spread: float = bounded(0.04, 0.001, 1.0)  # the robust spread divides: never 0
+    relative_min_members: int = bounded(4, 1, 10_000)
     # a face turned beyond max-abs-yaw is not compared (its descriptor drifts: ID03) unless it is farther than
     # this from the subject, which no same-person turned face reads
-    turned_max_distance: float = 0.72
+    turned_max_distance: float = bounded(0.72, 0.01, 2.0)
     min_face_height: int = 48  # px; smaller faces are "identity unverified"
-    max_abs_yaw: float = 50.0  # degrees; descriptors of turned-away faces are unreliable
+    max_abs_yaw: float = bounded(50.0, 0.0, 90.0)  # degrees; descriptors of turned-away faces are unreliable
     min_sharpness: float = 0.15  # focus ratio (see FC03); below it a descriptor is unreliable
-    mixed_min_ratio: float = 0.5  # a second person in at least this share of the subject's photos = ID02
+    mixed_min_ratio: float = bounded(0.5, 0.0, 1.0)  # a second person in at least this share of the subject's photos = ID02
     # a face whose identity cannot be read stops a mismatch ("cannot tell") only when it is at least this
     # tall relative to the photo's best readable face: bystanders cut off at the bottom are not the subject
-    unreadable_min_relative_height: float = 0.75
+    unreadable_min_relative_height: float = bounded(0.75, 0.0, 1.0)
     # a strong expression moves the descriptor (a laugh with the eyes shut, a grimace, anger beside joy): the
     # same-person limits of a face widen by this times its expressiveness (1 - the expression head's P(neutral))
     # for linking faces into people, for ID02, and for matching in sets too small for their own spread (under
     # relative-min-members others). The smallest value that keeps every same-person pair of the corpus's
     # non-turned single-face photos within max-distance (bench/fit_expression_distance.py)
-    expression_extra_distance: float = 0.08
+    expression_extra_distance: float = bounded(0.08, 0.0, 0.5)
 
 
 @dataclass(frozen=True)
