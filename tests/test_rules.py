@@ -11,6 +11,7 @@ import dataclasses
 import json
 import random
 import re
+from pathlib import Path
 
 import pytest
 
@@ -22,6 +23,8 @@ from photocheck import judge_facts
 from photocheck.model import ImageFacts
 from photocheck.packs import rules_dir
 from tests.conftest import FIXTURES
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _recorded(name: str) -> ImageFacts:
@@ -167,8 +170,12 @@ CASES = {
     "PO11": (_shots(3), [_shot(0), _shot(1, yaw=70.0)]),
     "EX10": (
         _shots(3),
-        [_shot(0, expression="neutral"), _shot(1, expression="smile"), _shot(2, expression="frown"),
-         _shot(3, expression="surprise")],
+        [
+            _shot(0, expression="neutral"),
+            _shot(1, expression="smile"),
+            _shot(2, expression="frown"),
+            _shot(3, expression="surprise"),
+        ],
     ),
     "LI10": (_shots(3), [_shot(0), _shot(1, lighting=SUNNY), _shot(2, lighting=OVERCAST)]),
     "ID02": (
@@ -216,7 +223,9 @@ def _lookalike(offset: float, name: str = "lookalike.jpg") -> ImageFacts:
     """Someone whose descriptor sits `offset` from obama3's along a dimension no shot moves."""
     emb = list(BASE.faces[0].embedding)
     emb[100] += offset
-    return dataclasses.replace(_shot(99), path=name, faces=(dataclasses.replace(_shot(99).faces[0], embedding=tuple(emb)),))
+    return dataclasses.replace(
+        _shot(99), path=name, faces=(dataclasses.replace(_shot(99).faces[0], embedding=tuple(emb)),)
+    )
 
 
 # the spread mechanism at a sensitive setting (the default probable-z is 3.5 for photos no other photo vouches
@@ -315,6 +324,27 @@ def test_every_rule_has_doc_options_and_cases(code):
     assert code in CASES
 
 
+def test_each_rule_summary_has_one_source():
+    """The class's `summary` is what the rule's page, the default pack's comment and the README's table say
+    (tools/sync_rule_docs.py writes them; run it after changing a summary)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("sync_rule_docs", ROOT / "tools" / "sync_rule_docs.py")
+    assert spec is not None and spec.loader is not None
+    sync = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(sync)
+    assert sync.differences(write=False) == [], "run: python tools/sync_rule_docs.py"
+    for code, rule in REGISTRY.items():  # and what the sync writes is what a reader sees
+        page = (rules_dir() / "docs" / f"{code}-{rule.name}.md").read_text().split("\n")
+        assert page[2].startswith(
+            rule.summary[0].upper() + rule.summary[1:] if rule.summary[0].isalpha() else rule.summary
+        )
+        assert page[2].endswith(f"Level: {rule.level}. Default severity: {rule.default_severity.value}.")
+        assert (
+            f"[rules.{code}]  # {rule.name}: {rule.summary}\n" in (rules_dir() / "packs" / "default.toml").read_text()
+        )
+
+
 def test_default_pack_equals_code_defaults():
     for code, rule in REGISTRY.items():
         assert PACK.rules[code].options == rule.Options(), code
@@ -357,7 +387,10 @@ def test_a_frown_is_read_against_the_persons_own_face():
     heavy_faces = [_shot(k, **mild).faces[0] for k in (1, 2, 3)]
     heavy = expression_baseline(heavy_faces)
     assert relaxed is not None and heavy is not None
-    assert _reading(baseline=relaxed, **mild).probabilities["frown"] > _reading(baseline=heavy, **mild).probabilities["frown"]
+    assert (
+        _reading(baseline=relaxed, **mild).probabilities["frown"]
+        > _reading(baseline=heavy, **mild).probabilities["frown"]
+    )
     assert expression_baseline(heavy_faces[:1]) is None  # one other photo is no baseline
 
 
@@ -384,7 +417,9 @@ def test_the_set_wide_baselines_equal_one_baseline_per_face():
     median of the others' signals for each face, with faces that are not the person's (None) left out."""
     from photocheck.evidence.heads import expression_baseline, expression_baselines
 
-    faces = [_shot(k, expression=e).faces[0] for k, e in enumerate(("neutral", "smile", "frown", "neutral", "surprise"))]
+    faces = [
+        _shot(k, expression=e).faces[0] for k, e in enumerate(("neutral", "smile", "frown", "neutral", "surprise"))
+    ]
     faces[2] = dataclasses.replace(faces[2], blendshapes={**faces[2].blendshapes, "browDownLeft": 0.7})
     own = [faces[0], None, faces[2], faces[3], faces[4], faces[1]]
     for k, got in enumerate(expression_baselines(own)):
