@@ -59,6 +59,7 @@ def _set(s: SetResult) -> dict[str, Any]:
         "coverage": s.coverage.to_dict(),
         "coverage_share": _r(s.coverage_share, 3),
         "usable": len(s.usable_images),
+        "pack": s.pack,  # the report's "pack" is "mixed" when sets differ: each set says its own
         "config": s.config,
         "advice": list(s.advice),
         "findings": [_finding(f, True) for f in s.findings],
