@@ -13,6 +13,7 @@ import pytest
 
 from photocheck.evidence import build_evidence
 from photocheck import judge_facts
+from photocheck.checks import REGISTRY
 from photocheck.model import Severity
 from photocheck.packs import load_pack
 from tests.test_rules import (
@@ -53,6 +54,16 @@ def _pack(code: str, **options) -> object:
     """The default pack with some of one rule's options (or its severity) changed."""
     table = {k.replace("_", "-"): v for k, v in options.items()}
     return load_pack("default", {"rules": {code: table}})
+
+
+# -------------------------------------------------------------------------------- LI10: light on the face
+SOFT_FRONTAL = {"yaw": 3.0, "light_from_left_stops": 0.3, "light_from_above_stops": 0.8, "light_hardness": 3.0}
+
+
+def _varied_setting(n: int, start: int = 0, **face) -> list:
+    """Indoor, sunny and overcast shots (the setting rule has nothing to say), faces lit as given."""
+    kinds = [None, SUNNY, OVERCAST]
+    return [_shot(k, lighting=kinds[k % 3], **face) for k in range(start, start + n)]
 
 
 # (code, facts, options changed, fires)
@@ -148,6 +159,10 @@ ROWS = [
     ("LI10", [_shot(0), _shot(1, lighting=SUNNY), _shot(2, lighting=SUNNY)], {"require_sunny_and_overcast": False},
      False),  # fmt: skip
     ("LI10", [_shot(0), _shot(1, lighting=SUNNY), _shot(2, lighting=OVERCAST)], {}, False),
+    ("LI10", _varied_setting(6, **SOFT_FRONTAL), {}, True),  # every measured face soft and frontal
+    ("LI10", _varied_setting(6, **SOFT_FRONTAL), {"face_light_min_photos": 7}, False),  # too few measured to say
+    ("LI10", _varied_setting(6, **SOFT_FRONTAL), {"face_light_min_photos": 6}, True),  # exactly enough
+    ("LI10", _varied_setting(6, **SOFT_FRONTAL), {"face_light_min_photos": 0}, False),  # the check off
 ]
 
 
@@ -155,6 +170,20 @@ ROWS = [
 def test_rule_row(code, facts, options, fires):
     pack = _pack(code, **options) if options else PACK
     assert bool(_fires(code, facts, pack)) is fires
+
+
+@pytest.mark.parametrize("code", sorted(REGISTRY))
+def test_every_option_of_every_rule_has_a_row_that_turns_on_it(code):
+    """Meta-test: each option of the rule is changed in some row whose outcome differs from the same facts under
+    the default pack, so a rule that ignored the option would fail that row. A new rule's options need rows."""
+    turning = {
+        key
+        for row_code, facts, options, fires in ROWS
+        if row_code == code and options and bool(_fires(code, facts, PACK)) is not fires
+        for key in options
+    }
+    missing = [f.name for f in dataclasses.fields(REGISTRY[code].Options) if f.name not in turning]
+    assert not missing, f"{code}: add a ROWS row whose outcome turns on {', '.join(missing)}"
 
 
 def test_ds01_is_one_level_softer_between_minimum_and_recommended():
@@ -403,16 +432,6 @@ def test_a_faint_smile_is_shown_unsure_and_counts_neither_way():
     assert "smile?" in coverage_grid(result.coverage)[0]
     clear = _shot(5, expression="smile")
     assert _judged(_shots(3) + [clear]).coverage.counts.expression["smile"] == 1
-
-
-# -------------------------------------------------------------------------------- LI10: light on the face
-SOFT_FRONTAL = {"yaw": 3.0, "light_from_left_stops": 0.3, "light_from_above_stops": 0.8, "light_hardness": 3.0}
-
-
-def _varied_setting(n: int, start: int = 0, **face) -> list:
-    """Indoor, sunny and overcast shots (the setting rule has nothing to say), faces lit as given."""
-    kinds = [None, SUNNY, OVERCAST]
-    return [_shot(k, lighting=kinds[k % 3], **face) for k in range(start, start + n)]
 
 
 def test_li10_all_soft_frontal_faces_ask_for_side_or_hard_light():
