@@ -98,13 +98,13 @@ class Checker:
 
     def measure_sets(
         self,
-        paths: Sequence[str | os.PathLike[str]],
+        paths: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
         progress: ProgressCallback | None = None,
         exclude: Sequence[str] = (),
     ) -> list[tuple[PhotoSet, list[ImageFacts]]]:
         """Each set found under `paths` with its photos' facts (one measuring pass over all of them). `exclude`:
         file and folder name patterns to leave out (hidden ones always are)."""
-        return self.measure_photo_sets(discover([str(p) for p in paths], exclude), progress)
+        return self.measure_photo_sets(discover(path_list(paths), exclude), progress)
 
     def measure_photo_sets(
         self,
@@ -174,7 +174,7 @@ class Checker:
 
     def check(
         self,
-        paths: Sequence[str | os.PathLike[str]],
+        paths: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
         progress: ProgressCallback | None = None,
         exclude: Sequence[str] = (),
     ) -> Report:
@@ -204,8 +204,21 @@ class Checker:
         return dataclasses.replace(image, findings=findings, score=score)
 
 
+def path_list(paths: str | os.PathLike[str] | Sequence[str | os.PathLike[str]]) -> list[str]:
+    """The paths to check: one path (a str or a PathLike: never its characters one by one) or a sequence of
+    them. Anything else (None, a number, bytes) is a TypeError that says what to give."""
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    if isinstance(paths, (bytes, bytearray)) or not isinstance(paths, Sequence):
+        raise TypeError(f"paths: give a path or a list of paths (str or os.PathLike), not {type(paths).__name__}")
+    for p in paths:
+        if not isinstance(p, (str, os.PathLike)):
+            raise TypeError(f"paths: each path is a str or an os.PathLike, not {type(p).__name__} ({p!r})")
+    return [os.fspath(p) for p in paths]
+
+
 def check(
-    paths: Sequence[str | os.PathLike[str]],
+    paths: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
     *,
     pack: str | Pack = "default",
     face_model: str | os.PathLike[str] | None = None,
@@ -214,6 +227,8 @@ def check(
     reference: Reference | Sequence[PhotoSource] | str | os.PathLike[str] | None = None,
     progress: ProgressCallback | None = None,
 ) -> Report:
-    """Check photo folders/files and return the report. Raises only ConfigError / ModelError (bad setup)."""
+    """Check photo folders/files (one path or a list) and return the report. Raises ConfigError / ModelError
+    (bad setup) and TypeError (`paths` not a path or a list of paths, e.g. None); a bad photo is a result."""
+    chosen = path_list(paths)  # a wrong argument is said before any model loads
     with Checker(pack, face_model=face_model, select=select, ignore=ignore, reference=reference) as checker:
-        return checker.check(paths, progress=progress)
+        return checker.check(chosen, progress=progress)

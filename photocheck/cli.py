@@ -145,6 +145,10 @@ def _set_folders(paths: list[str], kw: dict[str, Any]) -> list[str]:
 def _run(paths: list[str], kw: dict[str, Any], staged: StagedSets | None = None) -> ExitCode:
     """Check `paths` (folders and files on disk), or the sets of a commit when `staged` is given."""
     thumbnails: dict[str, str] = {}
+    if kw.get("statistics") and kw["fmt"] not in ("text", "json"):
+        # said before any photo is read, as a usage error (ruff: statistics as text or JSON only)
+        click.echo(f"photocheck: error: --statistics prints text or JSON, not --format {kw['fmt']}", err=True)
+        return ExitCode.ERROR
     exclude = _split(kw.get("exclude") or ())
     if staged is not None:
         paths = [s.path for s in staged.sets]
@@ -158,7 +162,7 @@ def _run(paths: list[str], kw: dict[str, Any], staged: StagedSets | None = None)
         limits: dict[str, LoadLimits] = {}  # each set's load limits: its thumbnails are made under the same
         for group in groups:
             with _checker(group, kw) as checker:
-                progress = None if kw.get("quiet") else _progress_bar()
+                progress = None if kw.get("quiet") else _progress_bar(kw)
                 if staged is None:
                     group_sets = checker.check(group.paths, progress=progress, exclude=exclude).sets
                 else:
@@ -212,7 +216,9 @@ def _emit(
     fmt, output = str(kw["fmt"]), kw.get("output")
     use_color = _use_color(kw.get("color"), kw.get("no_color"), to_terminal=sys.stdout.isatty() and output is None)
     render = REPORTERS[fmt]
-    if fmt == "text" and kw.get("statistics"):
+    if kw.get("statistics") and fmt == "json":
+        from .reporters.lines import render_statistics_json as render
+    elif fmt == "text" and kw.get("statistics"):
         from .reporters.text import render_statistics as render
     elif fmt == "text" and kw.get("quiet"):
         from .reporters.text import render_concise as render
@@ -227,9 +233,10 @@ def _emit(
 class _Progress:
     """A progress bar on stderr, only when a person is watching and the run is long enough to need one."""
 
-    def __init__(self) -> None:
+    def __init__(self, color: bool = True) -> None:
         self._bar: Any = None
         self._task: Any = None
+        self._color = color
 
     def __call__(self, done: int, total: int, path: str) -> None:
         if total <= 3:
@@ -238,7 +245,8 @@ class _Progress:
             from rich.console import Console
             from rich.progress import Progress
 
-            self._bar = Progress(console=Console(stderr=True), transient=True)
+            console = Console(stderr=True, no_color=not self._color, color_system="auto" if self._color else None)
+            self._bar = Progress(console=console, transient=True)
             self._bar.start()
             self._task = self._bar.add_task("checking photos", total=total)
         self._bar.update(self._task, completed=done)
@@ -246,8 +254,11 @@ class _Progress:
             self._bar.stop()
 
 
-def _progress_bar() -> _Progress | None:
-    return _Progress() if sys.stderr.isatty() else None
+def _progress_bar(kw: dict[str, Any]) -> _Progress | None:
+    """On a terminal only, and coloured as the report is (--color never / NO_COLOR: a plain bar)."""
+    if not sys.stderr.isatty():
+        return None
+    return _Progress(color=_use_color(kw.get("color"), kw.get("no_color"), to_terminal=True))
 
 
 _check_options = [
@@ -297,7 +308,11 @@ _check_options = [
     ),
     click.option("--no-color", "no_color", is_flag=True, hidden=True, help="Same as --color never."),
     click.option("--quiet", "-q", is_flag=True, help="Text: one line per finding, nothing else; no progress bar."),
-    click.option("--statistics", is_flag=True, help="Text: how many findings of each rule, instead of the report."),
+    click.option(
+        "--statistics",
+        is_flag=True,
+        help="How many findings of each rule, instead of the report (text, or a JSON array with --format json).",
+    ),
     click.option(
         "--reference",
         multiple=True,
@@ -348,8 +363,12 @@ def check_cmd(paths: tuple[str, ...], **kw: Any) -> None:
 @main.command("demo")
 @_with_check_options
 def demo_cmd(**kw: Any) -> None:
-    """Check the built-in demo set (public-domain and MIT-licensed photos shipped with photocheck)."""
+    """Check the built-in demo set (public-domain and MIT-licensed photos shipped with photocheck). Exits 0
+    whatever it finds (a demo shows, it does not gate) unless --fail-on or --fail-under asks it to gate."""
     from .discovery import shown_path
+
+    if kw.get("fail_on") is None and kw.get("fail_under") is None:
+        kw["fail_on"] = "never"
 
     # "photocheck/demo" from a checkout; the full path when installed elsewhere
     sys.exit(_invoke([shown_path(DEMO_DIR)], kw))

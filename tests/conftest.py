@@ -52,7 +52,7 @@ _SLOW_MODULES = {
     "test_identity_corpus", "test_linter_integration", "test_reference", "test_report_and_cli", "test_robustness",
     "test_sets_corpus", "test_stages", "test_layering", "test_pose_benchmark", "test_pose_models", "test_exit_codes",
     "test_robustness_round2", "test_descriptor_onnx", "test_process_exit", "test_robustness_round3", "test_heads",
-    "test_advice_patterns", "test_front_door",
+    "test_advice_patterns", "test_front_door", "test_newcomer_flags",
 }  # fmt: skip
 
 

@@ -122,7 +122,7 @@ def test_statistics_counts_findings_per_rule_most_first():
 def test_quiet_prints_one_line_per_finding_and_nothing_else():
     result = CliRunner().invoke(main, ["check", str(DEMO), "--select", "IQ02", "-q", "--no-cache"])
     lines = result.output.splitlines()
-    assert lines and all(": IQ02 low-resolution: " in line for line in lines)
+    assert lines and all(":1:1: IQ02 error low-resolution: " in line for line in lines)
 
 
 def test_select_all_selects_every_rule():

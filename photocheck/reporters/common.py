@@ -72,6 +72,22 @@ def located_findings(report: Report) -> Iterator[Located]:
                 yield Located(s, img.path, f, img)
 
 
+def finding_line(loc: Located) -> str:
+    """`path:1:1: CODE severity name: message`: the prefix editors' and CI problem matchers parse (ruff writes
+    `path:1:1: CODE message`); a photo has no lines, so every finding sits at 1:1."""
+    f = loc.finding
+    return f"{loc.path}:1:1: {f.code} {f.severity.value} {f.name}: {f.message}"
+
+
+def rule_statistics(report: Report) -> list[tuple[str, str, str, int]]:
+    """(code, name, severity, count) for every rule with findings, most first (`--statistics`)."""
+    counts: dict[tuple[str, str, str], int] = {}
+    for f in report.all_findings():
+        key = (f.code, f.name, f.severity.value)
+        counts[key] = counts.get(key, 0) + 1
+    return [(*key, n) for key, n in sorted(counts.items(), key=lambda t: (-t[1], t[0]))]
+
+
 def summary_line(report: Report) -> str:
     findings = report.all_findings()
     by = {sev.value: sum(1 for f in findings if f.severity is sev) for sev in Severity}

@@ -6,18 +6,21 @@ import json
 from typing import Any
 
 from ..model import Report, Severity
-from .common import located_findings, summary_line, visible_report
+from .common import finding_line, located_findings, rule_statistics, summary_line, visible_report
 
 
 def render_concise(report: Report, **_: Any) -> str:
-    """`path: CODE severity name: message`, then a summary line (like ruff's concise output)."""
+    """`path:1:1: CODE severity name: message`, then a summary line (like ruff's concise output)."""
     report = visible_report(report)  # names may hold terminal escapes or XML-invalid characters
-    lines = [
-        f"{loc.path}: {loc.finding.code} {loc.finding.severity.value} {loc.finding.name}: {loc.finding.message}"
-        for loc in located_findings(report)
-    ]
+    lines = [finding_line(loc) for loc in located_findings(report)]
     lines.append(summary_line(report))
     return "\n".join(lines) + "\n"
+
+
+def render_statistics_json(report: Report, **_: Any) -> str:
+    """`--statistics --format json`: a JSON array of {code, name, severity, count}, most first (as ruff's)."""
+    rows = [{"code": c, "name": n, "severity": s, "count": k} for c, n, s, k in rule_statistics(report)]
+    return json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
 
 
 def render_json_lines(report: Report, **_: Any) -> str:

@@ -12,7 +12,7 @@ from rich.markup import escape
 
 from ..model import Coverage, Report, SetResult, Severity
 from ..vocabulary import EXPRESSIONS, LIGHTING_KEYS, POSE_BUCKETS, plural, pose_row_missing
-from .common import visible_report
+from .common import finding_line, located_findings, rule_statistics, visible_report
 
 _STYLE = {"ready": "bold green", "needs-work": "bold yellow", "not-ready": "bold red"}
 _SEV = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
@@ -122,25 +122,20 @@ def coverage_grid(coverage: Coverage) -> list[str]:
 
 
 def render_concise(report: Report, *, color: bool = False, width: int = 100, **_: Any) -> str:
-    """`--quiet`: one line per finding (path: CODE name: message), nothing else, as ruff's concise output."""
+    """`--quiet`: the concise format's finding lines (`path:1:1: CODE severity name: message`) and nothing
+    else, the code coloured by its severity on a terminal."""
     report = visible_report(report)  # names may hold terminal escapes or XML-invalid characters
     buf = io.StringIO()
     con = Console(file=buf, force_terminal=color, no_color=not color, width=width, highlight=False, soft_wrap=True)
-    for s in report.sets:
-        for f in s.findings:
-            con.print(f"{escape(s.path)}: [{_SEV[f.severity]}]{f.code}[/] {f.name}: {escape(f.message)}")
-        for img in s.images:
-            for f in img.findings:
-                con.print(f"{escape(img.path)}: [{_SEV[f.severity]}]{f.code}[/] {f.name}: {escape(f.message)}")
+    for loc in located_findings(report):
+        line = escape(finding_line(loc))
+        code = loc.finding.code
+        con.print(line.replace(f" {code} ", f" [{_SEV[loc.finding.severity]}]{code}[/] ", 1))
     return buf.getvalue()
 
 
 def render_statistics(report: Report, *, color: bool = False, width: int = 100, **_: Any) -> str:
     """`--statistics`: how many findings of each rule, most first, as ruff's."""
     report = visible_report(report)  # names may hold terminal escapes or XML-invalid characters
-    counts: Counter[tuple[str, str, str]] = Counter()
-    for f in report.all_findings():
-        counts[(f.code, f.name, f.severity.value)] += 1
-    ranked = sorted(counts.items(), key=lambda t: (-t[1], t[0]))
-    lines = [f"{n:>5}  {code}  {name}  [{sev}]" for (code, name, sev), n in ranked]
+    lines = [f"{n:>5}  {code}  {name}  [{sev}]" for code, name, sev, n in rule_statistics(report)]
     return "\n".join(lines) + ("\n" if lines else "")
