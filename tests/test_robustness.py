@@ -162,8 +162,11 @@ def _cli(*args: str) -> list[str]:
 def test_ctrl_c_stops_promptly_with_exit_130_and_no_half_written_cache(tmp_path):
     folder = _photo_folder(tmp_path, 40)
     cache = tmp_path / "cache"
+    # Ctrl-C reaches a process whose SIGINT is the default one, as in a terminal: a runner started in the
+    # background (`cmd &` in a script) ignores SIGINT, and its children would inherit that and never stop
     proc = subprocess.Popen(_cli("check", str(folder), "--cache-dir", str(cache), "--jobs", "1"),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # fmt: skip
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and len(list(cache.rglob("*.json"))) < 3:
         time.sleep(0.05)
